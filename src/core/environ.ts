@@ -1,0 +1,166 @@
+/**
+ * Building environ (SPEC §2): the helpers every adapter and the test builder share, so a header
+ * or a path is turned into CGI keys the same way everywhere.
+ */
+import { consoleErrors } from './errors.js';
+import { emptyInput } from './input.js';
+import type { Environ, WsgiErrors, WsgiInput } from './types.js';
+
+const KEY_CACHE = new Map<string, string>();
+
+/**
+ * The environ key for a request header: `content-type` → `CONTENT_TYPE`,
+ * `x-forwarded-for` → `HTTP_X_FORWARDED_FOR`.
+ */
+export function headerKey(name: string): string {
+  let key = KEY_CACHE.get(name);
+  if (key === undefined) {
+    const upper = name.toUpperCase().replaceAll('-', '_');
+    key = upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`;
+    if (KEY_CACHE.size < 1000) KEY_CACHE.set(name, key);
+  }
+  return key;
+}
+
+/**
+ * Adds one request header to environ; a repeat is joined with `, ` (Cookie with `; `).
+ * Content-Length is left to the adapter, which knows the body's real length.
+ */
+export function addHeader(environ: Environ, name: string, value: string): void {
+  const key = headerKey(name);
+  if (key === 'CONTENT_LENGTH') return;
+  const previous = environ[key];
+  if (typeof previous !== 'string') environ[key] = value;
+  else environ[key] = previous + (key === 'HTTP_COOKIE' ? '; ' : ', ') + value;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
+
+function utf8SequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+function decodeEscapes(run: string): string {
+  const bytes = new Uint8Array(run.length / 3);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // Decode what is valid; keep each byte that is not part of a valid sequence percent-encoded.
+    let out = '';
+    for (let i = 0; i < bytes.length; ) {
+      const length = utf8SequenceLength(bytes[i]!);
+      if (length > 0 && i + length <= bytes.length) {
+        try {
+          out += strictUtf8.decode(bytes.subarray(i, i + length));
+          i += length;
+          continue;
+        } catch {}
+      }
+      out += run.slice(i * 3, i * 3 + 3);
+      i += 1;
+    }
+    return out;
+  }
+}
+
+/**
+ * Percent-decodes a URL path as UTF-8 for PATH_INFO. `%2F` becomes `/`; a byte sequence that is
+ * not valid UTF-8 stays percent-encoded; a `%` not followed by two hex digits stays as it is.
+ *
+ * @example
+ * ```ts
+ * decodePath('/caf%C3%A9/a%2Fb'); // '/café/a/b'
+ * decodePath('/bad%FF');          // '/bad%FF'
+ * ```
+ */
+export function decodePath(raw: string): string {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw.replace(ESCAPES, decodeEscapes);
+  }
+}
+
+/**
+ * SERVER_NAME and SERVER_PORT from a Host header (SPEC §2): the port from Host, else
+ * `forwardedPort`, else the scheme's default. Handles `[v6]:port`.
+ */
+export function splitHost(
+  host: string,
+  scheme: 'http' | 'https',
+  forwardedPort?: string,
+): [name: string, port: string] {
+  let name = host;
+  let port = '';
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && colon > host.lastIndexOf(']')) {
+    name = host.slice(0, colon);
+    port = host.slice(colon + 1);
+  }
+  if (!/^\d{1,5}$/.test(port)) port = '';
+  if (port === '' && forwardedPort && /^\d{1,5}$/.test(forwardedPort)) port = forwardedPort;
+  return [name.toLowerCase(), port || (scheme === 'https' ? '443' : '80')];
+}
+
+/** The parts an adapter knows about a request; {@link createEnviron} turns them into environ. */
+export interface EnvironInit {
+  method: string;
+  scheme: 'http' | 'https';
+  serverName: string;
+  serverPort: string;
+  scriptName?: string;
+  /** Already decoded (see {@link decodePath}). */
+  pathInfo: string;
+  queryString?: string;
+  requestUri?: string;
+  protocol?: string;
+  input?: WsgiInput;
+  errors?: WsgiErrors;
+  contentLength?: number;
+  remoteAddr?: string;
+  remoteUser?: string;
+  multithread: boolean;
+  multiprocess: boolean;
+}
+
+/**
+ * A fresh environ with every required key; add request headers with {@link addHeader}.
+ *
+ * @example
+ * ```ts
+ * const environ = createEnviron({ method: 'GET', scheme: 'https', serverName: 'example.com',
+ *   serverPort: '443', pathInfo: '/', multithread: true, multiprocess: false });
+ * addHeader(environ, 'Accept', 'text/html');
+ * ```
+ */
+export function createEnviron(init: EnvironInit): Environ {
+  const environ: Environ = {
+    REQUEST_METHOD: init.method.toUpperCase(),
+    SCRIPT_NAME: init.scriptName ?? '',
+    PATH_INFO: init.pathInfo,
+    QUERY_STRING: init.queryString ?? '',
+    SERVER_NAME: init.serverName,
+    SERVER_PORT: init.serverPort,
+    SERVER_PROTOCOL: init.protocol ?? 'HTTP/1.1',
+    'wsgi.version': [1, 0],
+    'wsgi.url_scheme': init.scheme,
+    'wsgi.input': init.input ?? emptyInput(),
+    'wsgi.errors': init.errors ?? consoleErrors(),
+    'wsgi.multithread': init.multithread,
+    'wsgi.multiprocess': init.multiprocess,
+    'wsgi.run_once': false,
+  };
+  if (init.requestUri !== undefined) environ.REQUEST_URI = init.requestUri;
+  if (init.contentLength !== undefined) environ.CONTENT_LENGTH = String(init.contentLength);
+  if (init.remoteAddr) environ.REMOTE_ADDR = init.remoteAddr;
+  if (init.remoteUser) environ.REMOTE_USER = init.remoteUser;
+  return environ;
+}

@@ -1,0 +1,56 @@
+import type { WsgiErrors } from './types.js';
+
+/**
+ * Raised when an app, or a server, breaks the tsgi contract. The message names the broken rule.
+ *
+ * @example
+ * ```ts
+ * try { startResponse('200', []); } catch (e) { e instanceof ProtocolError; } // true
+ * ```
+ */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+/**
+ * A `wsgi.errors` stream that hands each complete line to `sink` (the platform's log).
+ * Text without a trailing newline waits for the next write or `flush()`.
+ *
+ * @example
+ * ```ts
+ * const errors = errorStream((line) => console.error(line));
+ * errors.write('something went wrong\n');
+ * ```
+ */
+export function errorStream(sink: (line: string) => void): WsgiErrors {
+  let pending = '';
+  return {
+    write(text: string) {
+      pending += String(text);
+      const end = pending.lastIndexOf('\n');
+      if (end === -1) return;
+      sink(pending.slice(0, end));
+      pending = pending.slice(end + 1);
+    },
+    flush() {
+      if (pending === '') return;
+      sink(pending);
+      pending = '';
+    },
+  };
+}
+
+/** A `wsgi.errors` stream writing to `console.error`, the log on Lambda, Workers and Node. */
+export function consoleErrors(): WsgiErrors {
+  return errorStream((line) => console.error(line));
+}
+
+/** Formats a thrown value for a log: the stack where there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  try {
+    return `non-Error value thrown: ${typeof error === 'string' ? error : JSON.stringify(error)}`;
+  } catch {
+    return `non-Error value thrown: ${String(error)}`;
+  }
+}

@@ -1,0 +1,87 @@
+import { ProtocolError } from './errors.js';
+import type { Header } from './types.js';
+
+/** RFC 9110 token: the only characters allowed in a header name. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** CR, LF and NUL would split or truncate a header line. */
+const UNSAFE_VALUE = /[\r\n\0]/;
+/** PEP 3333 leaves connection management to the server; an app may not send these. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** True for the hop-by-hop headers that only a server may set. */
+export function isHopByHop(name: string): boolean {
+  return HOP_BY_HOP.has(name.toLowerCase());
+}
+
+/** `"200 OK"`: three digits from 100 to 599, one space, a reason phrase without control characters. */
+const STATUS = /^([1-5]\d\d) ([^\r\n\0]*)$/;
+
+/** Parses and checks a status line; throws a {@link ProtocolError} naming the rule it breaks. */
+export function parseStatus(status: unknown): { code: number; reason: string } {
+  if (typeof status !== 'string') {
+    throw new ProtocolError(`status must be a string like "200 OK", got ${typeof status}`);
+  }
+  const match = STATUS.exec(status);
+  if (!match || match[2]!.trim() === '') {
+    throw new ProtocolError(
+      `status must be three digits (100-599), one space and a reason phrase, like "200 OK"; got ${JSON.stringify(status)}`,
+    );
+  }
+  return { code: Number(match[1]), reason: match[2]! };
+}
+
+/** Checks an app's header list (SPEC §3); throws a {@link ProtocolError} naming the bad header. */
+export function checkHeaders(headers: unknown): asserts headers is Header[] {
+  if (!Array.isArray(headers)) {
+    throw new ProtocolError('headers must be an array of [name, value] pairs');
+  }
+  for (const header of headers) {
+    if (!Array.isArray(header) || header.length !== 2) {
+      throw new ProtocolError(
+        `each header must be a [name, value] pair, got ${JSON.stringify(header)}`,
+      );
+    }
+    const [name, value] = header as unknown[];
+    if (typeof name !== 'string' || !TOKEN.test(name)) {
+      throw new ProtocolError(`header name ${JSON.stringify(name)} is not an HTTP token`);
+    }
+    if (typeof value !== 'string') {
+      throw new ProtocolError(
+        `header ${name} has a ${typeof value} value; header values are strings`,
+      );
+    }
+    if (UNSAFE_VALUE.test(value)) {
+      throw new ProtocolError(`header ${name} has CR, LF or NUL in its value`);
+    }
+    if (HOP_BY_HOP.has(name.toLowerCase())) {
+      throw new ProtocolError(`header ${name} is hop-by-hop; only the server may set it`);
+    }
+  }
+}
+
+/**
+ * The first value of a header in a header list, by case-insensitive name.
+ *
+ * @example
+ * ```ts
+ * getHeader([['Content-Type', 'text/plain']], 'content-type'); // 'text/plain'
+ * ```
+ */
+export function getHeader(headers: readonly Header[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of headers) {
+    if (key.length === lower.length && key.toLowerCase() === lower) return value;
+  }
+  return undefined;
+}

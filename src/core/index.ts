@@ -1,0 +1,34 @@
+export { concatBytes, fromUtf8, isValidUtf8, utf8 } from './bytes.js';
+export {
+  addHeader,
+  createEnviron,
+  decodePath,
+  type EnvironInit,
+  headerKey,
+  splitHost,
+} from './environ.js';
+export { consoleErrors, describeError, errorStream, ProtocolError } from './errors.js';
+export { checkHeaders, getHeader, isHopByHop, parseStatus } from './headers.js';
+export { createInput, emptyInput, type InputSource } from './input.js';
+export {
+  type BufferedResponse,
+  plainResponse,
+  type ResponseBodyIterator,
+  type ResponseHead,
+  type RunOptions,
+  runApp,
+  runAppBuffered,
+  type StreamedResponse,
+} from './runner.js';
+export { REASONS, statusForbidsBody, statusLine } from './status.js';
+export type {
+  App,
+  AppIterable,
+  Chunk,
+  Environ,
+  Header,
+  StartResponse,
+  Write,
+  WsgiErrors,
+  WsgiInput,
+} from './types.js';

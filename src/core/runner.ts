@@ -1,0 +1,426 @@
+/**
+ * The one place that runs an app (SPEC §3). Every adapter calls {@link runApp} or
+ * {@link runAppBuffered}; the rules about startResponse, write(), close(), errors and bodiless
+ * responses live here and nowhere else.
+ */
+import { concatBytes, EMPTY, utf8 } from './bytes.js';
+import { describeError, ProtocolError } from './errors.js';
+import { checkHeaders, parseStatus } from './headers.js';
+import { statusForbidsBody, statusLine } from './status.js';
+import type { App, AppIterable, Environ, Header, StartResponse, Write } from './types.js';
+
+/** Options for running an app. */
+export interface RunOptions {
+  /** Put the error and its stack into the body of a 500. For local development only. */
+  debug?: boolean;
+  /**
+   * Receives the promise of an async `close()` instead of the runner awaiting it, so a platform
+   * can finish the response first (Workers' `ctx.waitUntil`).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** Status and headers of a response. */
+export interface ResponseHead {
+  /** The status line as the app gave it: `"200 OK"`. */
+  status: string;
+  statusCode: number;
+  reason: string;
+  /** In the app's order; repeats (Set-Cookie) stay separate. */
+  headers: Header[];
+}
+
+/** A response with its whole body in memory. */
+export interface BufferedResponse extends ResponseHead {
+  body: Uint8Array;
+}
+
+/**
+ * A response whose body is still being produced. Iterate `body` to get the chunks; call
+ * `body.return()` when the client goes away, which stops the app and runs its `close()`.
+ * If the app fails mid-body, iteration throws (the error is already logged): abort the stream.
+ */
+export interface StreamedResponse extends ResponseHead {
+  body: ResponseBodyIterator;
+}
+
+/** A streamed body: async chunks, and `return()` to stop the app early. */
+export interface ResponseBodyIterator extends AsyncIterableIterator<Uint8Array> {
+  return(value?: unknown): Promise<IteratorResult<Uint8Array>>;
+}
+
+type Step = { done: true } | { done: false; value: unknown };
+type Source = { next(): Step | Promise<Step>; return?(): unknown };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+function chunkBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return utf8(chunk);
+  throw new ProtocolError(
+    `the app produced a ${kindOf(chunk)} chunk; chunks are Uint8Array or string`,
+  );
+}
+
+function iterableSource(result: unknown): Source {
+  if (typeof result === 'string' || result instanceof Uint8Array) {
+    throw new ProtocolError(
+      `the app returned a bare ${kindOf(result)}; return an iterable of chunks, such as [body]`,
+    );
+  }
+  if (result !== null && typeof result === 'object') {
+    const sync = (result as Iterable<unknown>)[Symbol.iterator];
+    if (typeof sync === 'function') return sync.call(result) as Source;
+    const async = (result as AsyncIterable<unknown>)[Symbol.asyncIterator];
+    if (typeof async === 'function') return async.call(result) as Source;
+  }
+  throw new ProtocolError(
+    `the app returned ${kindOf(result)}, which is not an iterable or async iterable of chunks`,
+  );
+}
+
+/** One call of an app: the startResponse/write state machine and close() bookkeeping. */
+class Exchange {
+  head: ResponseHead | undefined;
+  headersSent = false;
+  /** Chunks produced (written or yielded) and not yet handed on. */
+  chunks: Uint8Array[] = [];
+  size = 0;
+  /** Set once a bodiless response has its head: no need to run the app further. */
+  stop = false;
+  finished = false;
+  #declaredLength = -1;
+  #bodiless = false;
+  #closed = false;
+  readonly environ: Environ;
+  readonly options: RunOptions;
+
+  constructor(environ: Environ, options: RunOptions) {
+    this.environ = environ;
+    this.options = options;
+  }
+
+  readonly startResponse: StartResponse = (status, headers, excInfo) => {
+    if (excInfo !== undefined && excInfo !== null) {
+      if (this.headersSent) throw excInfo;
+    } else if (this.head !== undefined) {
+      throw new ProtocolError('startResponse was called a second time without excInfo');
+    }
+    const { code, reason } = parseStatus(status);
+    checkHeaders(headers);
+    const head: Header[] = headers.slice();
+    this.#bodiless = statusForbidsBody(code) || this.environ.REQUEST_METHOD === 'HEAD';
+    this.#declaredLength = -1;
+    for (let i = head.length - 1; i >= 0; i--) {
+      const [name, value] = head[i]!;
+      if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
+      if (code < 200 || code === 204) {
+        head.splice(i, 1); // RFC 9110 §8.6: never on 1xx or 204
+      } else if (!/^\d+$/.test(value)) {
+        throw new ProtocolError(`Content-Length ${JSON.stringify(value)} is not a number of bytes`);
+      } else if (code !== 304 && this.environ.REQUEST_METHOD !== 'HEAD') {
+        this.#declaredLength = Number(value);
+      }
+    }
+    this.head = { status, statusCode: code, reason, headers: head };
+    return this.write;
+  };
+
+  readonly write: Write = (chunk) => {
+    if (this.head === undefined) throw new ProtocolError('write() was called before startResponse');
+    if (this.finished) throw new ProtocolError('write() was called after the response ended');
+    this.push(chunk);
+  };
+
+  /** Takes one chunk from the app (yielded or written). */
+  push(chunk: unknown): void {
+    const bytes = chunkBytes(chunk);
+    if (bytes.byteLength === 0) return;
+    if (this.head === undefined) {
+      throw new ProtocolError('the app produced body data before calling startResponse');
+    }
+    this.headersSent = true;
+    if (this.#bodiless) {
+      this.stop = true;
+      return;
+    }
+    this.size += bytes.byteLength;
+    if (this.#declaredLength >= 0 && this.size > this.#declaredLength) {
+      throw new ProtocolError(
+        `the app sent more than its Content-Length of ${this.#declaredLength} bytes`,
+      );
+    }
+    this.chunks.push(bytes);
+  }
+
+  /** The body has ended: check that a head exists and that the length matches. */
+  end(): ResponseHead {
+    if (this.head === undefined) {
+      throw new ProtocolError('the app returned without calling startResponse');
+    }
+    this.headersSent = true;
+    this.finished = true;
+    if (this.#declaredLength >= 0 && this.size !== this.#declaredLength) {
+      throw new ProtocolError(
+        `the app sent ${this.size} bytes but its Content-Length said ${this.#declaredLength}`,
+      );
+    }
+    return this.head;
+  }
+
+  log(error: unknown): void {
+    const errors = this.environ['wsgi.errors'];
+    const text = `tsgi: error in app for ${this.environ.REQUEST_METHOD} ${
+      this.environ.SCRIPT_NAME + this.environ.PATH_INFO
+    }: ${describeError(error)}\n`;
+    if (errors && typeof errors.write === 'function') {
+      errors.write(text);
+      errors.flush();
+    } else {
+      console.error(text);
+    }
+  }
+
+  /** Runs the result's close() exactly once; an error there is logged, not thrown. */
+  close(result: AppIterable | undefined, source?: Source, early = false): void | Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.finished = true;
+    const pending: Promise<unknown>[] = [];
+    const guard = (fn: () => unknown) => {
+      try {
+        const value = fn();
+        if (isThenable(value)) pending.push(Promise.resolve(value).catch((e) => this.log(e)));
+      } catch (error) {
+        this.log(error);
+      }
+    };
+    // Stopping early ends the iteration the way `for...of` + `break` does (a generator's finally runs).
+    if (early && source !== undefined && typeof source.return === 'function') {
+      guard(() => source.return!());
+    }
+    if (result != null && typeof result.close === 'function') guard(() => result.close!());
+    if (pending.length === 0) return;
+    const all = Promise.all(pending).then(() => undefined);
+    if (this.options.waitUntil) {
+      this.options.waitUntil(all);
+      return;
+    }
+    return all;
+  }
+
+  /** The 500 that replaces a response whose headers were not sent yet. */
+  failure(error: unknown): BufferedResponse {
+    this.log(error);
+    const detail = this.options.debug ? `\n\n${describeError(error)}\n` : '\n';
+    return plainResponse(500, `Internal Server Error${detail}`, this.environ.REQUEST_METHOD);
+  }
+}
+
+/**
+ * A small text/plain response for errors an adapter answers itself (400, 413, 500).
+ *
+ * @example
+ * ```ts
+ * plainResponse(400, 'Bad Request: the body is not valid base64');
+ * ```
+ */
+export function plainResponse(code: number, text: string, method = 'GET'): BufferedResponse {
+  const body = method === 'HEAD' || statusForbidsBody(code) ? EMPTY : utf8(text);
+  const status = statusLine(code);
+  return {
+    status,
+    statusCode: code,
+    reason: status.slice(4),
+    headers: [
+      ['Content-Type', 'text/plain; charset=utf-8'],
+      ['Content-Length', String(utf8(text).byteLength)],
+    ],
+    body,
+  };
+}
+
+/**
+ * Runs an app and collects the whole body into one Uint8Array: the path for buffered platforms
+ * (Lambda's `handler`). Never throws: an app error at any point becomes a 500.
+ *
+ * @example
+ * ```ts
+ * const res = await runAppBuffered(app, buildEnviron({ path: '/' }));
+ * console.log(res.statusCode, new TextDecoder().decode(res.body));
+ * ```
+ */
+export async function runAppBuffered(
+  app: App,
+  environ: Environ,
+  options: RunOptions = {},
+): Promise<BufferedResponse> {
+  const exchange = new Exchange(environ, options);
+  let result: AppIterable | undefined;
+  let source: Source | undefined;
+  let done = false;
+  try {
+    const value = app(environ, exchange.startResponse);
+    result = isThenable(value) ? await value : value;
+    if (Array.isArray(result)) {
+      for (let i = 0; i < result.length && !exchange.stop; i++) exchange.push(result[i]);
+      done = true;
+    } else {
+      source = iterableSource(result);
+      while (!exchange.stop) {
+        let step = source.next();
+        if (isThenable(step)) step = await step;
+        if (step.done) break;
+        exchange.push(step.value);
+      }
+      done = true;
+    }
+    const head = exchange.end();
+    const closing = exchange.close(result, source, exchange.stop);
+    if (closing) await closing;
+    return { ...head, body: concatBytes(exchange.chunks, exchange.size) };
+  } catch (error) {
+    const closing = exchange.close(result, source, !done);
+    if (closing) await closing;
+    return exchange.failure(error);
+  }
+}
+
+/**
+ * Runs an app for a streaming platform. Resolves once the headers are due (the first non-empty
+ * chunk, or the end of an empty body); the rest of the body is pulled as `body` is iterated.
+ * An error before that point resolves to a 500; after it, iterating `body` throws.
+ *
+ * @example
+ * ```ts
+ * const res = await runApp(app, environ);
+ * for await (const chunk of res.body) socket.write(chunk);
+ * ```
+ */
+export async function runApp(
+  app: App,
+  environ: Environ,
+  options: RunOptions = {},
+): Promise<StreamedResponse> {
+  const exchange = new Exchange(environ, options);
+  let result: AppIterable | undefined;
+  let source: Source | undefined;
+  try {
+    const value = app(environ, exchange.startResponse);
+    result = isThenable(value) ? await value : value;
+    source = iterableSource(result);
+    // Pull until the head is due: the first non-empty chunk, or the end of the body.
+    while (exchange.chunks.length === 0 && !exchange.stop) {
+      let step = source.next();
+      if (isThenable(step)) step = await step;
+      if (step.done) {
+        const head = exchange.end();
+        const closing = exchange.close(result, source);
+        if (closing) await closing;
+        return { ...head, body: new ResponseBody(exchange, result, undefined) };
+      }
+      exchange.push(step.value);
+    }
+    if (exchange.stop) {
+      const head = exchange.end();
+      const closing = exchange.close(result, source, true);
+      if (closing) await closing;
+      return { ...head, body: new ResponseBody(exchange, result, undefined) };
+    }
+    return { ...exchange.head!, body: new ResponseBody(exchange, result, source) };
+  } catch (error) {
+    const closing = exchange.close(result, source, true);
+    if (closing) await closing;
+    const failed = exchange.failure(error);
+    return { ...failed, body: onlyChunk(failed.body) };
+  }
+}
+
+async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
+  if (chunk.byteLength > 0) yield chunk;
+}
+
+/** The rest of a streamed body: chunks already produced, then whatever the app yields next. */
+class ResponseBody implements ResponseBodyIterator {
+  #exchange: Exchange;
+  #result: AppIterable | undefined;
+  #source: Source | undefined;
+  #index = 0;
+
+  constructor(exchange: Exchange, result: AppIterable | undefined, source: Source | undefined) {
+    this.#exchange = exchange;
+    this.#result = result;
+    this.#source = source;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    const exchange = this.#exchange;
+    for (;;) {
+      if (this.#index < exchange.chunks.length) {
+        const chunk = exchange.chunks[this.#index]!;
+        exchange.chunks[this.#index++] = EMPTY; // let the bytes go once handed on
+        return { done: false, value: chunk };
+      }
+      exchange.chunks.length = 0;
+      this.#index = 0;
+      const source = this.#source;
+      if (source === undefined) return { done: true, value: undefined };
+      try {
+        let step = source.next();
+        if (isThenable(step)) step = await step;
+        if (step.done) {
+          this.#source = undefined;
+          exchange.end();
+          const closing = exchange.close(this.#result, source);
+          if (closing) await closing;
+          continue;
+        }
+        exchange.push(step.value);
+        if (exchange.stop) {
+          this.#source = undefined;
+          const closing = exchange.close(this.#result, source, true);
+          if (closing) await closing;
+        }
+      } catch (error) {
+        this.#source = undefined;
+        exchange.chunks.length = 0;
+        exchange.log(error);
+        const closing = exchange.close(this.#result, source, true);
+        if (closing) await closing;
+        throw error;
+      }
+    }
+  }
+
+  /** The client went away: stop the app and run its close(). */
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    const source = this.#source;
+    this.#source = undefined;
+    this.#exchange.chunks.length = 0;
+    const closing = this.#exchange.close(this.#result, source, source !== undefined);
+    if (closing) await closing;
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<Uint8Array>> {
+    await this.return();
+    throw error;
+  }
+}

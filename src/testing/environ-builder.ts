@@ -1,0 +1,162 @@
+import { utf8 } from '../core/bytes.js';
+import { addHeader, createEnviron, decodePath, splitHost } from '../core/environ.js';
+import { errorStream } from '../core/errors.js';
+import { createInput, type InputSource } from '../core/input.js';
+import type { Environ, WsgiErrors } from '../core/types.js';
+
+/** Request headers in any of the usual shapes. Arrays of values become repeated headers. */
+export type HeadersInit =
+  | Record<string, string | readonly string[] | undefined>
+  | Iterable<readonly [string, string]>;
+
+/** What {@link buildEnviron} needs to know; everything has a sensible default. */
+export interface EnvironOptions {
+  /** Default `GET`. */
+  method?: string;
+  /** The URL path as a client sends it (percent-encoded), optionally with `?query`. Default `/`. */
+  path?: string;
+  /** Query string (raw) or parameters to encode; merged after any `?query` in `path`. */
+  query?: string | Record<string, string | readonly string[]> | URLSearchParams;
+  headers?: HeadersInit;
+  /** Body bytes, text, or a stream. Use `json` or `form` for those encodings. */
+  body?: string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** A value sent as an `application/json` body. */
+  json?: unknown;
+  /** Fields sent as an `application/x-www-form-urlencoded` body. */
+  form?: Record<string, string | readonly string[]>;
+  contentType?: string;
+  /** Default `http`. */
+  scheme?: 'http' | 'https';
+  /** Host header value. Default `localhost`. */
+  host?: string;
+  /** Where the app is mounted: `""` or `/prefix`. */
+  scriptName?: string;
+  /** Set scheme, host and script name at once: `https://example.com/app`. */
+  baseUrl?: string;
+  /** Default `127.0.0.1`. */
+  remoteAddr?: string;
+  remoteUser?: string;
+  protocol?: string;
+  /** Where `wsgi.errors` writes; default: collected and dropped. */
+  errors?: WsgiErrors;
+  /** Extra environ keys (platform objects, middleware state). */
+  extra?: Record<string, unknown>;
+}
+
+function encodeParams(params: Record<string, string | readonly string[]>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (typeof value === 'string') search.append(key, value);
+    else for (const item of value) search.append(key, item);
+  }
+  return search.toString();
+}
+
+function headerPairs(headers: HeadersInit | undefined): [string, string][] {
+  if (headers === undefined) return [];
+  const pairs: [string, string][] = [];
+  if (Symbol.iterator in headers) {
+    for (const [name, value] of headers as Iterable<readonly [string, string]>) {
+      pairs.push([name, value]);
+    }
+    return pairs;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') pairs.push([name, value]);
+    else for (const item of value) pairs.push([name, item]);
+  }
+  return pairs;
+}
+
+/**
+ * Builds a valid environ for a request, the way a server would (like werkzeug's EnvironBuilder).
+ *
+ * @example
+ * ```ts
+ * const environ = buildEnviron({ method: 'POST', path: '/users?active=1', json: { name: 'Ada' } });
+ * environ.PATH_INFO;    // '/users'
+ * environ.CONTENT_TYPE; // 'application/json'
+ * ```
+ */
+export function buildEnviron(options: EnvironOptions = {}): Environ {
+  let scheme = options.scheme ?? 'http';
+  let host = options.host;
+  let scriptName = options.scriptName ?? '';
+  if (options.baseUrl !== undefined) {
+    const base = new URL(options.baseUrl);
+    scheme = base.protocol === 'https:' ? 'https' : 'http';
+    host ??= base.host;
+    scriptName = base.pathname.replace(/\/+$/, '');
+  }
+  host ??= 'localhost';
+  if (scriptName === '/') scriptName = '';
+
+  const fullPath = options.path ?? '/';
+  const mark = fullPath.indexOf('?');
+  const rawPath = mark === -1 ? fullPath : fullPath.slice(0, mark);
+  const queries: string[] =
+    mark === -1 || mark === fullPath.length - 1 ? [] : [fullPath.slice(mark + 1)];
+  const { query } = options;
+  if (typeof query === 'string') {
+    if (query !== '') queries.push(query.replace(/^\?/, ''));
+  } else if (query instanceof URLSearchParams) {
+    if (query.size > 0) queries.push(query.toString());
+  } else if (query !== undefined) {
+    const encoded = encodeParams(query);
+    if (encoded !== '') queries.push(encoded);
+  }
+  const queryString = queries.join('&');
+
+  let body: InputSource;
+  let contentType = options.contentType;
+  if (options.json !== undefined) {
+    body = utf8(JSON.stringify(options.json));
+    contentType ??= 'application/json';
+  } else if (options.form !== undefined) {
+    body = utf8(encodeParams(options.form));
+    contentType ??= 'application/x-www-form-urlencoded';
+  } else if (typeof options.body === 'string') {
+    body = utf8(options.body);
+  } else {
+    body = options.body;
+  }
+
+  const headers = headerPairs(options.headers);
+  let declaredLength: number | undefined;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'host') host = value;
+    else if (lower === 'content-length') declaredLength = Number(value);
+    else if (lower === 'content-type' && contentType === undefined) contentType = value;
+  }
+  const contentLength = body instanceof Uint8Array ? body.byteLength : declaredLength;
+  const [serverName, serverPort] = splitHost(host, scheme);
+  const environ = createEnviron({
+    method: options.method ?? 'GET',
+    scheme,
+    serverName,
+    serverPort,
+    scriptName,
+    pathInfo: decodePath(rawPath),
+    queryString,
+    requestUri: scriptName + rawPath + (queryString ? `?${queryString}` : ''),
+    protocol: options.protocol ?? 'HTTP/1.1',
+    input: createInput(body, contentLength),
+    errors: options.errors ?? errorStream(() => {}),
+    remoteAddr: options.remoteAddr ?? '127.0.0.1',
+    multithread: false,
+    multiprocess: false,
+    ...(contentLength !== undefined && { contentLength }),
+    ...(options.remoteUser !== undefined && { remoteUser: options.remoteUser }),
+  });
+  environ.HTTP_HOST = host;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'host' || lower === 'content-type') continue;
+    addHeader(environ, name, value);
+  }
+  if (contentType !== undefined) environ.CONTENT_TYPE = contentType;
+  if (options.extra) Object.assign(environ, options.extra);
+  return environ;
+}
