@@ -186,11 +186,11 @@ class Exchange {
     const text = `tsgi: error in app for ${this.environ.REQUEST_METHOD} ${
       this.environ.SCRIPT_NAME + this.environ.PATH_INFO
     }: ${describeError(error)}\n`;
-    if (errors && typeof errors.write === 'function') {
+    try {
       errors.write(text);
       errors.flush();
-    } else {
-      console.error(text);
+    } catch {
+      console.error(text); // a broken wsgi.errors must not hide the app's error
     }
   }
 

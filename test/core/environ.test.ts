@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addHeader,
+  consoleErrors,
+  createEnviron,
+  decodePath,
+  errorStream,
+  headerKey,
+  splitHost,
+} from '../../src/index.js';
+
+describe('decodePath', () => {
+  it('decodes UTF-8 percent sequences', () => {
+    expect(decodePath('/caf%C3%A9')).toBe('/café');
+  });
+  it('decodes %2F to a slash and %25 once', () => {
+    expect(decodePath('/a%2Fb')).toBe('/a/b');
+    expect(decodePath('/foo%25bar')).toBe('/foo%bar');
+    expect(decodePath('/foo%2541')).toBe('/foo%41');
+  });
+  it('keeps a byte sequence that is not valid UTF-8 percent-encoded', () => {
+    expect(decodePath('/bad%FF')).toBe('/bad%FF');
+    expect(decodePath('/mix%C3%A9%FF%41')).toBe('/mixé%FFA');
+    expect(decodePath('/half%C3')).toBe('/half%C3');
+    expect(decodePath('/surrogate%ED%A0%80')).toBe('/surrogate%ED%A0%80');
+  });
+  it('leaves a lone % alone', () => {
+    expect(decodePath('/100%')).toBe('/100%');
+    expect(decodePath('/100%zz%C3%A9')).toBe('/100%zzé');
+  });
+  it('keeps + and spaces literal', () => {
+    expect(decodePath('/foo+bar')).toBe('/foo+bar');
+    expect(decodePath('/file name.xml')).toBe('/file name.xml');
+  });
+});
+
+describe('headerKey and addHeader', () => {
+  it('maps header names to CGI keys', () => {
+    expect(headerKey('x-forwarded-for')).toBe('HTTP_X_FORWARDED_FOR');
+    expect(headerKey('Content-Type')).toBe('CONTENT_TYPE');
+    expect(headerKey('content-length')).toBe('CONTENT_LENGTH');
+  });
+  it('joins repeats with ", " and cookies with "; "', () => {
+    const environ = createEnviron({
+      method: 'get',
+      scheme: 'http',
+      serverName: 'a',
+      serverPort: '80',
+      pathInfo: '/',
+      multithread: false,
+      multiprocess: false,
+    });
+    addHeader(environ, 'Accept', 'text/html');
+    addHeader(environ, 'accept', 'application/json');
+    addHeader(environ, 'Cookie', 'a=1');
+    addHeader(environ, 'cookie', 'b=2');
+    expect(environ.HTTP_ACCEPT).toBe('text/html, application/json');
+    expect(environ.HTTP_COOKIE).toBe('a=1; b=2');
+    expect(environ.REQUEST_METHOD).toBe('GET');
+  });
+  it('never turns Content-Length into a header key (the adapter sets it from the real body)', () => {
+    const environ = createEnviron({
+      method: 'POST',
+      scheme: 'http',
+      serverName: 'a',
+      serverPort: '80',
+      pathInfo: '/',
+      multithread: false,
+      multiprocess: false,
+    });
+    addHeader(environ, 'Content-Length', '999');
+    expect(environ.CONTENT_LENGTH).toBeUndefined();
+    expect(environ.HTTP_CONTENT_LENGTH).toBeUndefined();
+  });
+});
+
+describe('splitHost', () => {
+  it('takes the port from Host, else X-Forwarded-Port, else the scheme default', () => {
+    expect(splitHost('Example.com:8080', 'http')).toEqual(['example.com', '8080']);
+    expect(splitHost('example.com', 'https', '8443')).toEqual(['example.com', '8443']);
+    expect(splitHost('example.com', 'https')).toEqual(['example.com', '443']);
+    expect(splitHost('example.com', 'http')).toEqual(['example.com', '80']);
+  });
+  it('understands IPv6 literals', () => {
+    expect(splitHost('[::1]:5000', 'http')).toEqual(['[::1]', '5000']);
+    expect(splitHost('[::1]', 'http')).toEqual(['[::1]', '80']);
+  });
+  it('ignores a junk port', () => {
+    expect(splitHost('example.com:abc', 'http')).toEqual(['example.com', '80']);
+  });
+});
+
+describe('createEnviron', () => {
+  it('fills every required key with the SPEC defaults', () => {
+    const environ = createEnviron({
+      method: 'GET',
+      scheme: 'https',
+      serverName: 'x',
+      serverPort: '443',
+      pathInfo: '/',
+      multithread: true,
+      multiprocess: false,
+    });
+    expect(environ).toMatchObject({
+      SCRIPT_NAME: '',
+      QUERY_STRING: '',
+      SERVER_PROTOCOL: 'HTTP/1.1',
+      'wsgi.version': [1, 0],
+      'wsgi.url_scheme': 'https',
+      'wsgi.multithread': true,
+      'wsgi.multiprocess': false,
+      'wsgi.run_once': false,
+    });
+    expect(environ.CONTENT_LENGTH).toBeUndefined();
+    expect(typeof environ['wsgi.input'].read).toBe('function');
+  });
+});
+
+describe('wsgi.errors', () => {
+  it('hands complete lines to the sink and the rest on flush()', () => {
+    const lines: string[] = [];
+    const errors = errorStream((line) => lines.push(line));
+    errors.write('one\ntw');
+    expect(lines).toEqual(['one']);
+    errors.write('o\n');
+    errors.write('three');
+    errors.flush();
+    expect(lines).toEqual(['one', 'two', 'three']);
+  });
+  it('consoleErrors writes to console.error', () => {
+    const original = console.error;
+    const seen: unknown[] = [];
+    console.error = (...args: unknown[]) => seen.push(args.join(' '));
+    try {
+      const errors = consoleErrors();
+      errors.write('logged\n');
+    } finally {
+      console.error = original;
+    }
+    expect(seen).toEqual(['logged']);
+  });
+});

@@ -1,0 +1,538 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type App,
+  type AppIterable,
+  type Environ,
+  errorStream,
+  fromUtf8,
+  runApp,
+  runAppBuffered,
+  type StreamedResponse,
+} from '../../src/index.js';
+import { buildEnviron, type EnvironOptions } from '../../src/testing/index.js';
+
+const TEXT: [string, string][] = [['Content-Type', 'text/plain']];
+
+function environWithLog(options: EnvironOptions = {}): { environ: Environ; log: string[] } {
+  const log: string[] = [];
+  const environ = buildEnviron({ ...options, errors: errorStream((line) => log.push(line)) });
+  return { environ, log };
+}
+
+async function drain(response: StreamedResponse): Promise<string> {
+  let text = '';
+  for await (const chunk of response.body) text += fromUtf8(chunk);
+  return text;
+}
+
+/** Runs an app in both modes and returns both results, with the log of each run. */
+async function both(app: App, options: EnvironOptions = {}) {
+  const a = environWithLog(options);
+  const buffered = await runAppBuffered(app, a.environ);
+  const b = environWithLog(options);
+  const streamed = await runApp(app, b.environ);
+  let streamedBody = '';
+  let streamError: unknown;
+  try {
+    streamedBody = await drain(streamed);
+  } catch (error) {
+    streamError = error;
+  }
+  return {
+    buffered: { ...buffered, text: fromUtf8(buffered.body), log: a.log },
+    streamed: { ...streamed, text: streamedBody, log: b.log, error: streamError },
+  };
+}
+
+function closeCounter() {
+  const counter = { closes: 0 };
+  const wrap = (chunks: Iterable<unknown> | AsyncIterable<unknown>): AppIterable =>
+    Object.assign(chunks as AppIterable, {
+      close() {
+        counter.closes++;
+      },
+    });
+  return { counter, wrap };
+}
+
+describe('runner: the happy path', () => {
+  it('returns status, code, reason, headers and body in both modes', async () => {
+    const app: App = (_, startResponse) => {
+      startResponse('201 Created', [...TEXT, ['X-A', '1']]);
+      return ['hello ', new TextEncoder().encode('world')];
+    };
+    const { buffered, streamed } = await both(app);
+    for (const res of [buffered, streamed]) {
+      expect(res.status).toBe('201 Created');
+      expect(res.statusCode).toBe(201);
+      expect(res.reason).toBe('Created');
+      expect(res.headers).toEqual([...TEXT, ['X-A', '1']]);
+      expect(res.text).toBe('hello world');
+    }
+  });
+
+  it('encodes string chunks as UTF-8', async () => {
+    const app: App = (_, start) => {
+      start('200 OK', TEXT);
+      return ['café ☕'];
+    };
+    const res = await runAppBuffered(app, buildEnviron());
+    expect([...res.body]).toEqual([...new TextEncoder().encode('café ☕')]);
+  });
+
+  it('accepts async apps, generators and async generators', async () => {
+    const apps: App[] = [
+      async (_, start) => {
+        start('200 OK', TEXT);
+        return ['a', 'b'];
+      },
+      (_, start) =>
+        (function* () {
+          start('200 OK', TEXT);
+          yield 'a';
+          yield 'b';
+        })(),
+      (_, start) =>
+        (async function* () {
+          start('200 OK', TEXT);
+          yield 'a';
+          await new Promise((r) => setTimeout(r, 5));
+          yield 'b';
+        })(),
+    ];
+    for (const app of apps) {
+      const { buffered, streamed } = await both(app);
+      expect(buffered.text).toBe('ab');
+      expect(streamed.text).toBe('ab');
+    }
+  });
+
+  it('buffered mode hands back a single chunk without copying it', async () => {
+    const chunk = new Uint8Array([1, 2, 3]);
+    const res = await runAppBuffered((_, start) => {
+      start('200 OK', [['Content-Type', 'application/octet-stream']]);
+      return [chunk];
+    }, buildEnviron());
+    expect(res.body).toBe(chunk);
+  });
+});
+
+describe('runner: when headers count as sent', () => {
+  it('streaming resolves at the first non-empty chunk, before the app finishes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let finished = false;
+    const app: App = (_, start) =>
+      (async function* () {
+        start('200 OK', TEXT);
+        yield '';
+        yield 'first';
+        await gate;
+        finished = true;
+        yield 'second';
+      })();
+    const res = await runApp(app, buildEnviron());
+    expect(res.statusCode).toBe(200);
+    const first = await res.body.next();
+    expect(fromUtf8(first.value as Uint8Array)).toBe('first');
+    expect(finished).toBe(false);
+    release();
+    expect(await drain(res)).toBe('second');
+  });
+
+  it('an empty body sends the headers at its end', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      start('200 OK', TEXT);
+      return ['', ''];
+    });
+    expect(buffered.body.byteLength).toBe(0);
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.text).toBe('');
+  });
+});
+
+describe('runner: a second startResponse', () => {
+  it('without excInfo is an error (500)', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      start('200 OK', TEXT);
+      start('404 Not Found', TEXT);
+      return [];
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.statusCode).toBe(500);
+      expect(res.log.join('\n')).toMatch(/second time without excInfo/);
+    }
+  });
+
+  it('with excInfo before headers are sent replaces status and headers', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      start('200 OK', TEXT);
+      try {
+        throw new Error('boom');
+      } catch (error) {
+        start('503 Service Unavailable', [['Content-Type', 'text/html']], error);
+      }
+      return ['sorry'];
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.status).toBe('503 Service Unavailable');
+      expect(res.headers).toEqual([['Content-Type', 'text/html']]);
+      expect(res.text).toBe('sorry');
+    }
+  });
+
+  it('with excInfo after headers are sent rethrows it', async () => {
+    const boom = new Error('late failure');
+    let rethrown: unknown;
+    const app: App = (_, start) =>
+      (function* () {
+        start('200 OK', TEXT);
+        yield 'partial';
+        try {
+          start('500 Internal Server Error', TEXT, boom);
+        } catch (error) {
+          rethrown = error;
+          throw error;
+        }
+      })();
+    const { buffered, streamed } = await both(app);
+    expect(rethrown).toBe(boom);
+    // Buffered: nothing was sent yet, so the error becomes the 500.
+    expect(buffered.statusCode).toBe(500);
+    // Streamed: the head went out with the first chunk, so the stream aborts.
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.error).toBe(boom);
+  });
+});
+
+describe('runner: write()', () => {
+  it('write() output goes before the iterable', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      const write = start('200 OK', TEXT);
+      write('one ');
+      write('two ');
+      return ['three'];
+    });
+    expect(buffered.text).toBe('one two three');
+    expect(streamed.text).toBe('one two three');
+  });
+
+  it('write() during iteration keeps the order of production', async () => {
+    const app: App = (_, start) =>
+      (function* () {
+        const write = start('200 OK', TEXT);
+        yield 'a';
+        write('b');
+        yield 'c';
+      })();
+    const { buffered, streamed } = await both(app);
+    expect(buffered.text).toBe('abc');
+    expect(streamed.text).toBe('abc');
+  });
+
+  it('write() of a non-chunk is refused', async () => {
+    const { buffered } = await both((_, start) => {
+      start('200 OK', TEXT)(42 as unknown as string);
+      return [];
+    });
+    expect(buffered.statusCode).toBe(500);
+    expect(buffered.log.join('\n')).toMatch(/number chunk/);
+  });
+});
+
+describe('runner: status and header validation', () => {
+  const cases: [string, string, [string, string][], RegExp][] = [
+    ['a status without a reason', '200', TEXT, /three digits/],
+    ['a status with a bad code', '99 Low', TEXT, /three digits/],
+    ['a status with CR/LF', '200 OK\r\nX: y', TEXT, /three digits/],
+    ['a header name that is not a token', '200 OK', [['Bad Name', 'x']], /not an HTTP token/],
+    ['an empty header name', '200 OK', [['', 'x']], /not an HTTP token/],
+    ['CR/LF in a header value', '200 OK', [['X-A', 'a\r\nSet-Cookie: evil=1']], /CR, LF or NUL/],
+    ['NUL in a header value', '200 OK', [['X-A', 'a\0b']], /CR, LF or NUL/],
+    ['a hop-by-hop header', '200 OK', [['Transfer-Encoding', 'chunked']], /hop-by-hop/],
+    ['a Connection header', '200 OK', [['Connection', 'close']], /hop-by-hop/],
+    [
+      'a non-string header value',
+      '200 OK',
+      [['X-A', 1 as unknown as string]],
+      /values are strings/,
+    ],
+  ];
+  for (const [name, status, headers, message] of cases) {
+    it(`refuses ${name} with a 500 naming the rule`, async () => {
+      const { buffered, streamed } = await both((_, start) => {
+        start(status, headers);
+        return ['x'];
+      });
+      for (const res of [buffered, streamed]) {
+        expect(res.statusCode).toBe(500);
+        expect(res.text).toBe('Internal Server Error\n');
+        expect(res.log.join('\n')).toMatch(message);
+      }
+    });
+  }
+
+  it('refuses a header list that is not an array of pairs', async () => {
+    const { buffered } = await both((_, start) => {
+      start('200 OK', [['only-name']] as unknown as [string, string][]);
+      return [];
+    });
+    expect(buffered.statusCode).toBe(500);
+    expect(buffered.log.join('\n')).toMatch(/\[name, value\] pair/);
+  });
+
+  it('keeps repeated headers separate and in order', async () => {
+    const headers: [string, string][] = [
+      ['Set-Cookie', 'a=1'],
+      ['Content-Type', 'text/plain'],
+      ['Set-Cookie', 'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT'],
+    ];
+    const { buffered, streamed } = await both((_, start) => {
+      start('200 OK', headers);
+      return [];
+    });
+    expect(buffered.headers).toEqual(headers);
+    expect(streamed.headers).toEqual(headers);
+  });
+});
+
+describe('runner: close()', () => {
+  it('is called exactly once on success', async () => {
+    const { counter, wrap } = closeCounter();
+    await both((_, start) => {
+      start('200 OK', TEXT);
+      return wrap(['x']);
+    });
+    expect(counter.closes).toBe(2); // once per mode
+  });
+
+  it('is called exactly once when the app fails mid-iteration', async () => {
+    const { counter, wrap } = closeCounter();
+    const { buffered, streamed } = await both((_, start) =>
+      wrap(
+        (function* () {
+          start('200 OK', TEXT);
+          yield 'a';
+          throw new Error('mid-body');
+        })(),
+      ),
+    );
+    expect(counter.closes).toBe(2);
+    expect(buffered.statusCode).toBe(500);
+    expect((streamed.error as Error).message).toBe('mid-body');
+  });
+
+  it('is called exactly once when the client goes away (early stop), and ends a generator', async () => {
+    const { counter, wrap } = closeCounter();
+    let cleanedUp = 0;
+    const app: App = (_, start) =>
+      wrap(
+        (async function* () {
+          try {
+            start('200 OK', TEXT);
+            for (let i = 0; ; i++) yield `chunk ${i}`;
+          } finally {
+            cleanedUp++;
+          }
+        })(),
+      );
+    const res = await runApp(app, buildEnviron());
+    await res.body.next();
+    await res.body.return();
+    await res.body.return();
+    expect(counter.closes).toBe(1);
+    expect(cleanedUp).toBe(1);
+  });
+
+  it('is called once when a chunk is invalid, and the generator is ended', async () => {
+    const { counter, wrap } = closeCounter();
+    let cleanedUp = 0;
+    const res = await runAppBuffered(
+      (_, start) =>
+        wrap(
+          (function* () {
+            try {
+              start('200 OK', TEXT);
+              yield 42 as unknown as string;
+              yield 'never';
+            } finally {
+              cleanedUp++;
+            }
+          })(),
+        ),
+      buildEnviron(),
+    );
+    expect(res.statusCode).toBe(500);
+    expect(counter.closes).toBe(1);
+    expect(cleanedUp).toBe(1);
+  });
+
+  it('an async close() is awaited, or handed to waitUntil', async () => {
+    const events: string[] = [];
+    const app: App = (_, start) => {
+      start('200 OK', TEXT);
+      return Object.assign(['x'], {
+        async close() {
+          await new Promise((r) => setTimeout(r, 10));
+          events.push('closed');
+        },
+      });
+    };
+    await runAppBuffered(app, buildEnviron());
+    expect(events).toEqual(['closed']);
+    const deferred: Promise<unknown>[] = [];
+    const res = await runApp(app, buildEnviron(), { waitUntil: (p) => deferred.push(p) });
+    await drain(res);
+    expect(events).toEqual(['closed']);
+    expect(deferred).toHaveLength(1);
+    await deferred[0];
+    expect(events).toEqual(['closed', 'closed']);
+  });
+
+  it('an error in close() is logged and the finished response stands', async () => {
+    const { buffered } = await both((_, start) => {
+      start('200 OK', TEXT);
+      return Object.assign(['done'], {
+        close() {
+          throw new Error('close failed');
+        },
+      });
+    });
+    expect(buffered.statusCode).toBe(200);
+    expect(buffered.text).toBe('done');
+    expect(buffered.log.join('\n')).toMatch(/close failed/);
+  });
+});
+
+describe('runner: errors', () => {
+  it('an error before headers becomes a generic 500 with the stack on wsgi.errors', async () => {
+    const { buffered, streamed } = await both(() => {
+      throw new Error('secret detail');
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.status).toBe('500 Internal Server Error');
+      expect(res.text).toBe('Internal Server Error\n');
+      expect(res.text).not.toMatch(/secret/);
+      expect(res.log.join('\n')).toMatch(/secret detail/);
+      expect(res.log.join('\n')).toMatch(/at /);
+    }
+  });
+
+  it('puts the stack in the body only in debug mode', async () => {
+    const res = await runAppBuffered(
+      () => {
+        throw new Error('visible in debug');
+      },
+      buildEnviron(),
+      { debug: true },
+    );
+    expect(fromUtf8(res.body)).toMatch(/visible in debug/);
+  });
+
+  it('an async rejection becomes a 500', async () => {
+    const { buffered, streamed } = await both(async () => {
+      throw new Error('rejected');
+    });
+    expect(buffered.statusCode).toBe(500);
+    expect(streamed.statusCode).toBe(500);
+  });
+
+  it('logs the error exactly once', async () => {
+    const { buffered } = await both(() => {
+      throw new Error('once only');
+    });
+    expect(buffered.log.join('\n').match(/once only/g)).toHaveLength(1);
+  });
+
+  it('never calling startResponse is an error', async () => {
+    const { buffered, streamed } = await both(() => []);
+    for (const res of [buffered, streamed]) {
+      expect(res.statusCode).toBe(500);
+      expect(res.log.join('\n')).toMatch(/without calling startResponse/);
+    }
+  });
+
+  it('body data before startResponse is an error', async () => {
+    const { buffered } = await both(() => ['too early']);
+    expect(buffered.statusCode).toBe(500);
+    expect(buffered.log.join('\n')).toMatch(/before calling startResponse/);
+  });
+
+  it('a result that is not iterable is an error', async () => {
+    for (const value of [undefined, null, 42, {}, 'bare string', new Uint8Array(2)]) {
+      const { buffered } = await both((_, start) => {
+        start('200 OK', TEXT);
+        return value as unknown as AppIterable;
+      });
+      expect(buffered.statusCode).toBe(500);
+      expect(buffered.log.join('\n')).toMatch(/iterable/);
+    }
+  });
+
+  it('a chunk that is not bytes or string is an error', async () => {
+    const { buffered } = await both((_, start) => {
+      start('200 OK', TEXT);
+      return [{ not: 'bytes' }] as unknown as string[];
+    });
+    expect(buffered.statusCode).toBe(500);
+    expect(buffered.log.join('\n')).toMatch(/Object chunk; chunks are Uint8Array or string/);
+  });
+
+  it('a body longer or shorter than Content-Length is an error', async () => {
+    for (const body of ['123456', '12']) {
+      const { buffered } = await both((_, start) => {
+        start('200 OK', [...TEXT, ['Content-Length', '4']]);
+        return [body];
+      });
+      expect(buffered.statusCode).toBe(500);
+      expect(buffered.log.join('\n')).toMatch(/Content-Length/);
+    }
+  });
+});
+
+describe('runner: responses without a body', () => {
+  it('HEAD keeps the headers (Content-Length included) and drops the body', async () => {
+    let produced = 0;
+    const app: App = (_, start) =>
+      (function* () {
+        start('200 OK', [...TEXT, ['Content-Length', '5']]);
+        for (let i = 0; i < 1000; i++) {
+          produced++;
+          yield 'hello';
+        }
+      })();
+    const { buffered, streamed } = await both(app, { method: 'HEAD' });
+    for (const res of [buffered, streamed]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers).toContainEqual(['Content-Length', '5']);
+      expect(res.text).toBe('');
+    }
+    expect(produced).toBeLessThan(10); // the app is stopped once the head is known
+  });
+
+  for (const status of ['204 No Content', '304 Not Modified', '103 Early Hints']) {
+    it(`${status} carries no body`, async () => {
+      const { buffered, streamed } = await both((_, start) => {
+        start(status, [['Content-Length', '3']]);
+        return ['abc'];
+      });
+      expect(buffered.body.byteLength).toBe(0);
+      expect(streamed.text).toBe('');
+      const hasLength = buffered.headers.some(([n]) => n === 'Content-Length');
+      expect(hasLength).toBe(status.startsWith('304')); // never on 1xx/204
+    });
+  }
+
+  it('a 500 for a HEAD request has no body', async () => {
+    const res = await runAppBuffered(
+      () => {
+        throw new Error('x');
+      },
+      buildEnviron({ method: 'HEAD' }),
+    );
+    expect(res.statusCode).toBe(500);
+    expect(res.body.byteLength).toBe(0);
+  });
+});
