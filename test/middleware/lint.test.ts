@@ -98,44 +98,119 @@ describe('lint: what an app does', () => {
   const apps: [string, App, RegExp][] = [
     [
       'startResponse twice without excInfo',
-      (_, s) => (s('200 OK', TEXT), s('200 OK', TEXT), []),
+      (_, s) => {
+        s('200 OK', TEXT);
+        s('200 OK', TEXT);
+        return [];
+      },
       /second time/,
     ],
-    ['a bad status', (_, s) => (s('OK', TEXT), []), /status/],
+    [
+      'a bad status',
+      (_, s) => {
+        s('OK', TEXT);
+        return [];
+      },
+      /status/,
+    ],
     [
       'a header name that is not a token',
-      (_, s) => (s('200 OK', [...TEXT, ['a b', 'x']]), []),
+      (_, s) => {
+        s('200 OK', [...TEXT, ['a b', 'x']]);
+        return [];
+      },
       /token/,
     ],
-    ['a Status header', (_, s) => (s('200 OK', [...TEXT, ['Status', '200']]), []), /Status/],
-    ['CR/LF in a header value', (_, s) => (s('200 OK', [...TEXT, ['X', 'a\nb']]), []), /CR, LF/],
+    [
+      'a Status header',
+      (_, s) => {
+        s('200 OK', [...TEXT, ['Status', '200']]);
+        return [];
+      },
+      /Status/,
+    ],
+    [
+      'CR/LF in a header value',
+      (_, s) => {
+        s('200 OK', [...TEXT, ['X', 'a\nb']]);
+        return [];
+      },
+      /CR, LF/,
+    ],
     [
       'a hop-by-hop header',
-      (_, s) => (s('200 OK', [...TEXT, ['Keep-Alive', '5']]), []),
+      (_, s) => {
+        s('200 OK', [...TEXT, ['Keep-Alive', '5']]);
+        return [];
+      },
       /hop-by-hop/,
     ],
-    ['a 200 without Content-Type', (_, s) => (s('200 OK', []), []), /must have a Content-Type/],
+    [
+      'a 200 without Content-Type',
+      (_, s) => {
+        s('200 OK', []);
+        return [];
+      },
+      /must have a Content-Type/,
+    ],
     [
       'a 204 with a Content-Type',
-      (_, s) => (s('204 No Content', TEXT), []),
+      (_, s) => {
+        s('204 No Content', TEXT);
+        return [];
+      },
       /must not have a Content-Type/,
     ],
     [
       'a 304 with a Content-Type',
-      (_, s) => (s('304 Not Modified', TEXT), []),
+      (_, s) => {
+        s('304 Not Modified', TEXT);
+        return [];
+      },
       /must not have a Content-Type/,
     ],
-    ['a 204 with a body', (_, s) => (s('204 No Content', []), ['x']), /must not have a body/],
-    ['a bare string result', (_, s) => (s('200 OK', TEXT), 'x' as never), /bare string/],
-    ['a non-iterable result', (_, s) => (s('200 OK', TEXT), 5 as never), /iterable/],
+    [
+      'a 204 with a body',
+      (_, s) => {
+        s('204 No Content', []);
+        return ['x'];
+      },
+      /must not have a body/,
+    ],
+    [
+      'a bare string result',
+      (_, s) => {
+        s('200 OK', TEXT);
+        return 'x' as never;
+      },
+      /bare string/,
+    ],
+    [
+      'a non-iterable result',
+      (_, s) => {
+        s('200 OK', TEXT);
+        return 5 as never;
+      },
+      /iterable/,
+    ],
     [
       'a chunk that is not bytes or string',
-      (_, s) => (s('200 OK', TEXT), [5] as never),
+      (_, s) => {
+        s('200 OK', TEXT);
+        return [5] as never;
+      },
       /chunks must be/,
     ],
     ['body data before startResponse', () => ['early'], /before calling startResponse/],
     ['returning without startResponse', () => [], /without calling startResponse/],
-    ['write() of a number', (_, s) => (s('200 OK', TEXT)(5 as never), []), /write\(\) chunks/],
+    [
+      'write() of a number',
+      (_, s) => {
+        s('200 OK', TEXT)(5 as never);
+        return [];
+      },
+      /write\(\) chunks/,
+    ],
   ];
   for (const [name, app, message] of apps) {
     it(`catches ${name}`, async () => {
@@ -158,7 +233,13 @@ describe('lint: what an app does', () => {
   it('reports through onViolation too', async () => {
     const seen: LintError[] = [];
     await runAppBuffered(
-      lint((_, s) => (s('nope', TEXT), []), { onViolation: (e) => seen.push(e) }),
+      lint(
+        (_, s) => {
+          s('nope', TEXT);
+          return [];
+        },
+        { onViolation: (e) => seen.push(e) },
+      ),
       buildEnviron(),
     );
     expect(seen).toHaveLength(1);

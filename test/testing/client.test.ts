@@ -58,7 +58,10 @@ describe('buildEnviron', () => {
   });
 
   it('passes lint', async () => {
-    const checked = lint((_, s) => (s('200 OK', [['Content-Type', 'text/plain']]), []));
+    const checked = lint((_, s) => {
+      s('200 OK', [['Content-Type', 'text/plain']]);
+      return [];
+    });
     await new Client(checked).post('/x?y=1', { body: 'abc', headers: { 'X-A': '1' } });
     expect(checked.violations).toEqual([]);
   });
