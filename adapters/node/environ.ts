@@ -1,0 +1,72 @@
+/**
+ * Incoming (Node ⇒ tsgi): an `IncomingMessage` as environ (SPEC §2, §6).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import {
+  addHeader,
+  createEnviron,
+  createInput,
+  decodePath,
+  type Environ,
+  type InputSource,
+  splitHost,
+  type WsgiErrors,
+} from '../../src/index.js';
+
+/** What {@link requestEnviron} needs besides the request itself. */
+export interface NodeEnvironOptions {
+  /** The body the app reads (the request, or a wrapper that enforces a size limit). */
+  body: InputSource;
+  errors?: WsgiErrors;
+}
+
+/** The Content-Length header as a number, or undefined when absent or not a plain number. */
+export function declaredLength(req: IncomingMessage): number | undefined {
+  const value = req.headers['content-length'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Builds environ from a Node request. REMOTE_ADDR is the socket's peer: a local server has no
+ * proxy in front of it whose X-Forwarded-For could be trusted. CONTENT_LENGTH is the header,
+ * whose framing Node's HTTP parser enforces.
+ */
+export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions): Environ {
+  const socket = req.socket;
+  const scheme = (socket as TLSSocket).encrypted ? 'https' : 'http';
+  const url = req.url ?? '/';
+  const mark = url.indexOf('?');
+  const rawPath = mark === -1 ? url : url.slice(0, mark);
+  const host = req.headers.host ?? `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`;
+  const [serverName, serverPort] = splitHost(host, scheme);
+  const contentLength = declaredLength(req);
+  const environ = createEnviron({
+    method: req.method ?? 'GET',
+    scheme,
+    serverName,
+    serverPort,
+    // An absolute-form target (`GET http://host/path`) only carries a path after its authority.
+    pathInfo: decodePath(rawPath.startsWith('/') ? rawPath : pathOf(rawPath)),
+    queryString: mark === -1 ? '' : url.slice(mark + 1),
+    requestUri: url,
+    protocol: `HTTP/${req.httpVersion}`,
+    input: createInput(options.body, contentLength),
+    remoteAddr: socket.remoteAddress,
+    multithread: true,
+    multiprocess: false,
+    ...(options.errors !== undefined && { errors: options.errors }),
+    ...(contentLength !== undefined && { contentLength }),
+  });
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) addHeader(environ, raw[i]!, raw[i + 1]!);
+  return environ;
+}
+
+function pathOf(target: string): string {
+  try {
+    return new URL(target).pathname;
+  } catch {
+    return `/${target}`;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The Node request listener: one request in, through the core runner, one response out.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type App,
+  type BufferedResponse,
+  type Header,
+  ProtocolError,
+  plainResponse,
+  runApp,
+  type WsgiErrors,
+} from '../../src/index.js';
+import { declaredLength, requestEnviron } from './environ.js';
+
+/** The default request body limit: 10 MiB. */
+export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
+
+/** One finished (or abandoned) request, for an access log. */
+export interface RequestLog {
+  method: string;
+  /** The request target as received: path and query. */
+  url: string;
+  status: number;
+  /** Body bytes sent. */
+  bytes: number;
+  /** From the request's arrival to the end of the response. */
+  ms: number;
+  /** True when the client went away before the response ended, or the app failed mid-stream. */
+  aborted: boolean;
+}
+
+/** Options for {@link nodeListener} (and {@link serve}). */
+export interface NodeListenerOptions {
+  /**
+   * The largest request body accepted, in bytes; a larger one is answered with 413 and the app
+   * is not called (or, for a chunked body, its reading fails). Default 10 MiB.
+   */
+  maxBodySize?: number;
+  /** Put the error and its stack into the body of a 500 (local development only). */
+  debug?: boolean;
+  /** Where `wsgi.errors` writes; default `console.error`. */
+  errors?: WsgiErrors;
+  /** Called once per request when its response has ended or been abandoned. */
+  onResponse?: (log: RequestLog) => void;
+}
+
+/** Counts a chunked body as it streams and fails once it passes the limit. */
+async function* limitBody(
+  req: IncomingMessage,
+  max: number,
+  state: { over: boolean },
+): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  for await (const chunk of req as AsyncIterable<Uint8Array>) {
+    seen += chunk.byteLength;
+    if (seen > max) {
+      state.over = true;
+      throw new ProtocolError(`the request body is over the limit of ${max} bytes`);
+    }
+    yield chunk;
+  }
+}
+
+/** Resolves when the response can take more data, or when the client has gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function sendWhole(res: ServerResponse, response: BufferedResponse, closeAfter: boolean): number {
+  const headers: Header[] = response.headers.slice();
+  // The rest of an oversized body is never read, so the connection cannot be reused.
+  if (closeAfter) headers.push(['Connection', 'close']);
+  res.writeHead(response.statusCode, response.reason, headers);
+  res.end(response.body);
+  return response.body.byteLength;
+}
+
+/**
+ * A `(req, res)` listener for `http.createServer` that runs a tsgi app. Bodies stream both ways
+ * with backpressure; a response without Content-Length is sent chunked; when the client
+ * disconnects, the app's iterable is closed.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { nodeListener } from 'tsgi/node';
+ *
+ * createServer(nodeListener(app, { maxBodySize: 1024 * 1024 })).listen(8000, '127.0.0.1');
+ * ```
+ */
+export function nodeListener(
+  app: App,
+  options: NodeListenerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(app, req, res, options).catch((error: unknown) => {
+      // Only a bug in this file gets here; the runner answers every app error itself.
+      console.error('tsgi: node adapter failure:', error);
+      res.destroy();
+    });
+  };
+}
+
+async function handle(
+  app: App,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeListenerOptions,
+): Promise<void> {
+  const started = performance.now();
+  const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  let bytes = 0;
+  let aborted = false;
+  res.once('close', () => {
+    aborted ||= !res.writableFinished;
+    options.onResponse?.({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      status: res.statusCode,
+      bytes,
+      ms: performance.now() - started,
+      aborted,
+    });
+  });
+
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > max) {
+    const text = `Payload Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;
+    bytes = sendWhole(res, plainResponse(413, text, req.method), true);
+    return;
+  }
+  const overflow = { over: false };
+  const body = declared === undefined ? limitBody(req, max, overflow) : req;
+  const environ = requestEnviron(req, {
+    body,
+    ...(options.errors !== undefined && { errors: options.errors }),
+  });
+  const response = await runApp(app, environ, { debug: options.debug ?? false });
+  if (overflow.over) {
+    await response.body.return();
+    const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
+    if (!res.destroyed) bytes = sendWhole(res, plainResponse(413, text, req.method), true);
+    return;
+  }
+  if (res.destroyed) {
+    await response.body.return();
+    return;
+  }
+  // Stop the app as soon as the client goes, even while it is waiting to produce a chunk.
+  const onGone = () => {
+    if (!res.writableFinished) void response.body.return();
+  };
+  res.once('close', onGone);
+  res.writeHead(response.statusCode, response.reason, response.headers);
+  try {
+    for await (const chunk of response.body) {
+      if (res.destroyed) break;
+      bytes += chunk.byteLength;
+      if (!res.write(chunk)) await drained(res);
+    }
+  } catch {
+    // The app failed mid-body (the runner logged it): abort so the client sees a cut response.
+    // Ending the socket (not destroying it) first delivers what was already written.
+    aborted = true;
+    if (res.socket) res.socket.end();
+    else res.destroy();
+    return;
+  }
+  if (!res.destroyed) res.end();
+}

@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage, request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServerHandle, serve } from '../../../adapters/node/index.js';
+import type { App, Environ } from '../../../src/index.js';
+import { errorStream } from '../../../src/index.js';
+import { lint } from '../../../src/middleware/index.js';
+
+/** A request over a real socket; resolves with the response once its head arrives. */
+function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string[] } = {},
+): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const { body } = options;
+    const headers = { ...options.headers };
+    if (body instanceof Uint8Array) headers['Content-Length'] = String(body.byteLength);
+    const req = request(url, { method: options.method ?? 'GET', headers });
+    req.on('response', resolve);
+    req.on('error', reject);
+    if (Array.isArray(body)) for (const piece of body) req.write(piece);
+    else if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function readAll(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('serve', () => {
+  let logged = '';
+  const errors = errorStream((line) => {
+    logged += `${line}\n`;
+  });
+  const seen: Environ[] = [];
+  const routes: Record<string, App> = {};
+  const app: App = (environ, startResponse) => {
+    const route = routes[environ.PATH_INFO];
+    if (route) return route(environ, startResponse);
+    seen.push(environ);
+    startResponse('404 Not Found', [['Content-Type', 'text/plain']]);
+    return ['no route'];
+  };
+  const checked = lint(app);
+  let server: ServerHandle;
+
+  beforeAll(async () => {
+    server = await serve(checked, { port: 0, maxBodySize: 4 * 1024 * 1024, errors });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('binds 127.0.0.1 by default and reports its URL', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
+  it('builds environ from the request (SPEC §2, §6)', async () => {
+    const res = await send(`${server.url}/caf%C3%A9/a%2Fb?x=%20y&z`, {
+      headers: { 'X-Thing': 'one', Cookie: 'a=1', 'Content-Type': 'text/plain' },
+    });
+    await readAll(res);
+    const environ = seen.at(-1)!;
+    expect(environ.REQUEST_METHOD).toBe('GET');
+    expect(environ.SCRIPT_NAME).toBe('');
+    expect(environ.PATH_INFO).toBe('/café/a/b');
+    expect(environ.QUERY_STRING).toBe('x=%20y&z');
+    expect(environ.REQUEST_URI).toBe('/caf%C3%A9/a%2Fb?x=%20y&z');
+    expect(environ.SERVER_NAME).toBe('127.0.0.1');
+    expect(environ.SERVER_PORT).toBe(String(server.port));
+    expect(environ.SERVER_PROTOCOL).toBe('HTTP/1.1');
+    expect(environ.REMOTE_ADDR).toBe('127.0.0.1');
+    expect(environ.HTTP_X_THING).toBe('one');
+    expect(environ.HTTP_COOKIE).toBe('a=1');
+    expect(environ.CONTENT_TYPE).toBe('text/plain');
+    expect(environ.HTTP_CONTENT_TYPE).toBeUndefined();
+    expect(environ.CONTENT_LENGTH).toBeUndefined();
+    expect(environ['wsgi.url_scheme']).toBe('http');
+    expect(environ['wsgi.multithread']).toBe(true);
+    expect(environ['wsgi.multiprocess']).toBe(false);
+    expect(checked.violations).toEqual([]);
+  });
+
+  it('round-trips request and response bodies byte for byte, with and without Content-Length', async () => {
+    routes['/echo'] = async (environ, startResponse) => {
+      const body = await environ['wsgi.input'].read();
+      startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+      return [body];
+    };
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    const sized = await send(`${server.url}/echo`, { method: 'POST', body: bytes });
+    expect(Buffer.compare(await readAll(sized), bytes)).toBe(0);
+    // Several writes without a length make Node send the request chunked.
+    const pieces = [bytes.subarray(0, 1000), bytes.subarray(1000)];
+    const chunked = await send(`${server.url}/echo`, {
+      method: 'POST',
+      headers: { 'Transfer-Encoding': 'chunked' },
+      body: pieces as unknown as string[],
+    });
+    expect(chunked.headers['transfer-encoding']).toBe('chunked');
+    expect(Buffer.compare(await readAll(chunked), bytes)).toBe(0);
+    checked.assertClosed();
+  });
+
+  it('streams a response in pieces, chunked, as the app yields them', async () => {
+    const firstArrived = deferred();
+    routes['/stream'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        yield 'first;';
+        await firstArrived.promise; // the second chunk waits until the client has the first
+        yield 'second';
+      })();
+    };
+    const res = await send(`${server.url}/stream`);
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    const pieces: string[] = [];
+    for await (const chunk of res) {
+      pieces.push(String(chunk));
+      firstArrived.resolve();
+    }
+    expect(pieces).toEqual(['first;', 'second']);
+  });
+
+  it('closes the app when the client disconnects mid-stream', async () => {
+    const closed = deferred<string>();
+    routes['/endless'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        try {
+          for (;;) {
+            yield 'tick\n';
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        } finally {
+          closed.resolve('closed');
+        }
+      })();
+    };
+    const res = await send(`${server.url}/endless`);
+    await new Promise((resolve) => res.once('data', resolve));
+    res.destroy();
+    expect(await closed.promise).toBe('closed');
+  });
+
+  it('honours backpressure: a client that stops reading stops the app', async () => {
+    let produced = 0;
+    const chunk = new Uint8Array(1024 * 1024);
+    routes['/big'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+      return (function* () {
+        for (; produced < 64; produced++) yield chunk;
+      })();
+    };
+    const res = await send(`${server.url}/big`);
+    res.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Socket buffers hold a few MiB at most; without backpressure all 64 would be produced.
+    expect(produced).toBeLessThan(32);
+    res.resume();
+    expect((await readAll(res)).byteLength).toBe(64 * 1024 * 1024);
+  });
+
+  it('delivers every Set-Cookie as its own header line', async () => {
+    routes['/cookies'] = (_environ, startResponse) => {
+      startResponse('200 OK', [
+        ['Set-Cookie', 'a=1'],
+        ['Set-Cookie', 'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT'],
+        ['Content-Type', 'text/plain'],
+      ]);
+      return ['ok'];
+    };
+    const res = await send(`${server.url}/cookies`);
+    await readAll(res);
+    expect(res.headers['set-cookie']).toEqual([
+      'a=1',
+      'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
+    ]);
+  });
+
+  it('sends no body for HEAD, 204 and 304', async () => {
+    routes['/status'] = (environ, startResponse) => {
+      startResponse(environ.QUERY_STRING === '204' ? '204 No Content' : '304 Not Modified', []);
+      return [];
+    };
+    routes['/page'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['a body'];
+    };
+    const head = await send(`${server.url}/page`, { method: 'HEAD' });
+    expect((await readAll(head)).byteLength).toBe(0);
+    for (const code of ['204', '304']) {
+      const res = await send(`${server.url}/status?${code}`);
+      expect(res.statusCode).toBe(Number(code));
+      expect(res.headers['transfer-encoding']).toBeUndefined();
+      expect((await readAll(res)).byteLength).toBe(0);
+    }
+  });
+
+  it('answers a body over the limit with 413 without calling the app', async () => {
+    let called = false;
+    routes['/upload'] = async (environ, startResponse) => {
+      called = true;
+      await environ['wsgi.input'].read();
+      startResponse('200 OK', []);
+      return [];
+    };
+    const big = new Uint8Array(4 * 1024 * 1024 + 1);
+    const sized = await send(`${server.url}/upload`, { method: 'POST', body: big });
+    expect(sized.statusCode).toBe(413);
+    expect(String(await readAll(sized))).toContain('over the limit');
+    expect(called).toBe(false);
+
+    const chunked = await send(`${server.url}/upload`, {
+      method: 'POST',
+      headers: { 'Transfer-Encoding': 'chunked' },
+      body: [big.subarray(0, 1), big.subarray(1)] as unknown as string[],
+    });
+    expect(chunked.statusCode).toBe(413);
+    await readAll(chunked);
+  });
+
+  it('turns an app error before the headers into a 500 and aborts a stream that fails later', async () => {
+    routes['/fail'] = () => {
+      throw new Error('boom before headers');
+    };
+    routes['/fail-late'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        yield 'partial';
+        throw new Error('boom mid-stream');
+      })();
+    };
+    const early = await send(`${server.url}/fail`);
+    expect(early.statusCode).toBe(500);
+    expect(String(await readAll(early))).toBe('Internal Server Error\n');
+    expect(logged).toContain('boom before headers');
+
+    const late = await send(`${server.url}/fail-late`);
+    expect(late.statusCode).toBe(200);
+    // The chunk already produced arrives, then the connection is cut without the last chunk.
+    const received: string[] = [];
+    late.on('data', (chunk) => received.push(String(chunk)));
+    await expect(readAll(late)).rejects.toThrow();
+    expect(received.join('')).toBe('partial');
+    expect(logged).toContain('boom mid-stream');
+  });
+});
