@@ -1,0 +1,268 @@
+/**
+ * The fetch adapter (SPEC §5): one app behind `(request, env, ctx) => Response`, for Cloudflare
+ * Workers and any runtime with the web's Request and Response (Deno, Bun, Node's fetch).
+ *
+ * Security stance: REMOTE_ADDR comes from CF-Connecting-IP only when `request.cf` is set, which
+ * only Cloudflare's edge does; anywhere else that header is whatever the client chose to send.
+ */
+
+import type { App } from '../../src/index.js';
+import {
+  addHeader,
+  createEnviron,
+  createInput,
+  decodePath,
+  type Environ,
+  plainResponse,
+  type ResponseBodyIterator,
+  type ResponseHead,
+  runApp,
+  splitHost,
+  statusForbidsBody,
+} from '../../src/index.js';
+
+/** What the adapter needs of Workers' `ExecutionContext` (the third argument of `fetch`). */
+export interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Options for {@link fetchHandler} and {@link worker}. */
+export interface FetchHandlerOptions {
+  /** Put the error and its stack into the body of a 500. For local development only. */
+  debug?: boolean;
+  /**
+   * The path the app is mounted under (a Workers route such as `example.com/api/*`): when the
+   * request path starts with it on a segment boundary, it becomes SCRIPT_NAME and the rest
+   * PATH_INFO. Compared with the path as it appears in the URL (still percent-encoded).
+   */
+  basePath?: string;
+}
+
+/** `(request, env?, ctx?) => Promise<Response>`: the shape of Workers', Deno's and Bun's fetch. */
+export type FetchHandler<Env = unknown> = (
+  request: Request,
+  env?: Env,
+  ctx?: ExecutionContextLike,
+) => Promise<Response>;
+
+// ---------------------------------------------------------------------------------------------
+// Incoming (Request ⇒ environ)
+// ---------------------------------------------------------------------------------------------
+
+/** `/api/` → `/api`; `/` and `` → `` (no prefix). */
+function normalizeBasePath(basePath: string | undefined): string {
+  if (!basePath) return '';
+  const trimmed = basePath.replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** Content-Length as a number of bytes, or undefined when absent or not a plain number. */
+function contentLength(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: string): Environ {
+  // Request.url is already serialized by the URL parser (absolute, no credentials, default port
+  // dropped), so slicing it is safe and avoids building a URL object per request.
+  const url = request.url;
+  const schemeEnd = url.indexOf(':');
+  const scheme = url.slice(0, schemeEnd) === 'https' ? 'https' : 'http';
+  const hostStart = schemeEnd + 3;
+  let pathStart = url.indexOf('/', hostStart);
+  if (pathStart === -1) pathStart = url.length;
+  let end = url.indexOf('#', pathStart);
+  if (end === -1) end = url.length;
+  let queryStart = url.indexOf('?', pathStart);
+  if (queryStart === -1 || queryStart > end) queryStart = end;
+  const rawPath = url.slice(pathStart, queryStart) || '/';
+  const queryString = queryStart < end ? url.slice(queryStart + 1, end) : '';
+  const [serverName, serverPort] = splitHost(url.slice(hostStart, pathStart), scheme);
+
+  let scriptName = '';
+  let pathInfo = rawPath;
+  if (
+    basePath !== '' &&
+    rawPath.startsWith(basePath) &&
+    (rawPath.length === basePath.length || rawPath.charCodeAt(basePath.length) === 47)
+  ) {
+    scriptName = decodePath(basePath);
+    pathInfo = rawPath.slice(basePath.length);
+  }
+
+  const headers = request.headers;
+  const length = contentLength(headers.get('content-length'));
+  const cf = (request as { cf?: unknown }).cf;
+  const environ = createEnviron({
+    method: request.method,
+    scheme,
+    serverName,
+    serverPort,
+    scriptName,
+    pathInfo: decodePath(pathInfo),
+    queryString,
+    requestUri: url.slice(pathStart, end) || '/',
+    contentLength: length,
+    remoteAddr: cf ? (headers.get('cf-connecting-ip') ?? undefined) : undefined,
+    input: request.body === null ? undefined : createInput(request.body, length),
+    // Workers isolates serve interleaved requests, and there are many of them.
+    multithread: true,
+    multiprocess: true,
+  });
+  headers.forEach((value, name) => {
+    addHeader(environ, name, value);
+  });
+  if (env !== undefined) environ['cloudflare.env'] = env;
+  if (ctx !== undefined) environ['cloudflare.ctx'] = ctx;
+  if (cf) environ['cloudflare.cf'] = cf;
+  return environ;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outgoing (runner ⇒ Response)
+// ---------------------------------------------------------------------------------------------
+
+const NOT_YET = Symbol('not yet');
+const notYet = Promise.resolve(NOT_YET);
+
+/**
+ * A body the platform pulls: one chunk from the app per pull (a high-water mark of 0 keeps the
+ * app from running ahead of a slow client); a cancel stops the app and runs its close().
+ */
+function bodyStream(
+  first: Uint8Array,
+  pending: Promise<IteratorResult<Uint8Array>>,
+  body: ResponseBodyIterator,
+): ReadableStream<Uint8Array> {
+  let head: Uint8Array | undefined = first;
+  let ahead: Promise<IteratorResult<Uint8Array>> | undefined = pending;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (head !== undefined) {
+          controller.enqueue(head);
+          head = undefined;
+          return;
+        }
+        try {
+          const step = await (ahead ?? body.next());
+          ahead = undefined;
+          if (step.done) controller.close();
+          else controller.enqueue(step.value);
+        } catch (error) {
+          // The runner has logged it and run close(); the client sees an aborted body.
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await body.return();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function toResponse(
+  head: ResponseHead,
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+): Response {
+  // A Uint8Array over a SharedArrayBuffer is not BodyInit in the DOM types; chunks never are.
+  return new Response(body as BodyInit | null, {
+    status: head.statusCode,
+    statusText: head.reason,
+    headers: head.headers,
+  });
+}
+
+/** A response the fetch API cannot carry (a 1xx, a header that is not a ByteString): a 500. */
+function unrepresentable(environ: Environ, error: unknown, body: ResponseBodyIterator): Response {
+  void body.return();
+  const errors = environ['wsgi.errors'];
+  errors.write(
+    `tsgi: the app's response for ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO} cannot be sent as a fetch Response: ${
+      error instanceof Error ? error.message : String(error)
+    }\n`,
+  );
+  errors.flush();
+  const failed = plainResponse(500, 'Internal Server Error\n', environ.REQUEST_METHOD);
+  return toResponse(failed, environ.REQUEST_METHOD === 'HEAD' ? null : failed.body);
+}
+
+async function respond(environ: Environ, head: ResponseHead, body: ResponseBodyIterator) {
+  if (
+    head.statusCode < 200 ||
+    statusForbidsBody(head.statusCode) ||
+    environ.REQUEST_METHOD === 'HEAD'
+  ) {
+    // The runner has already stopped the app and closed it: there is nothing to send.
+    return toResponse(head, null);
+  }
+  const first = await body.next();
+  if (first.done) return toResponse(head, null);
+  // Most apps answer with one chunk. If the app has already finished, send that chunk as a plain
+  // body (a known length, no stream to run); otherwise keep the pending step for the stream.
+  const pending = body.next();
+  const settled = await Promise.race([pending, notYet]).catch(() => NOT_YET);
+  if (typeof settled === 'object' && settled.done) return toResponse(head, first.value);
+  return toResponse(head, bodyStream(first.value, pending, body));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Serves an app through the fetch API: `(request, env?, ctx?) => Promise<Response>`. Only
+ * web-standard APIs are used, so the same handler runs on Cloudflare Workers, Deno, Bun and
+ * Node's fetch types. The response body streams as the app yields; an async `close()` is handed
+ * to `ctx.waitUntil` when there is a `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { fetchHandler } from 'tsgi/cloudflare';
+ * import app from './app.js';
+ *
+ * const handle = fetchHandler(app);
+ * Deno.serve((request) => handle(request));
+ * ```
+ */
+export function fetchHandler<Env = unknown>(
+  app: App,
+  options: FetchHandlerOptions = {},
+): FetchHandler<Env> {
+  const basePath = normalizeBasePath(options.basePath);
+  const debug = options.debug === true;
+  return async (request, env, ctx) => {
+    const environ = buildEnviron(request, env, ctx, basePath);
+    const waitUntil =
+      ctx && typeof ctx.waitUntil === 'function'
+        ? (promise: Promise<unknown>) => ctx.waitUntil(promise)
+        : undefined;
+    const result = await runApp(app, environ, { debug, waitUntil });
+    try {
+      return await respond(environ, result, result.body);
+    } catch (error) {
+      return unrepresentable(environ, error, result.body);
+    }
+  };
+}
+
+/**
+ * A module worker for `export default`: `{ fetch }` around {@link fetchHandler}.
+ *
+ * @example
+ * ```ts
+ * // worker.ts, the `main` of wrangler.toml
+ * import { worker } from 'tsgi/cloudflare';
+ * import app from './app.js';
+ *
+ * export default worker(app);
+ * ```
+ */
+export function worker<Env = unknown>(
+  app: App,
+  options: FetchHandlerOptions = {},
+): { fetch: FetchHandler<Env> } {
+  return { fetch: fetchHandler<Env>(app, options) };
+}

@@ -1,0 +1,463 @@
+/**
+ * The fetch adapter's behaviours, written against web-standard APIs only, so the same suite runs
+ * on Node's fetch Request/Response (handler.test.ts) and inside workerd (test/workers/).
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { fetchHandler } from '../../../adapters/cloudflare/index.js';
+import type { App, AppIterable, Environ, StartResponse } from '../../../src/index.js';
+import { lint } from '../../../src/middleware/index.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function pattern(size: number, seed = 7): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) & 255;
+  return bytes;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `ready()` is true, polling; fails after `ms` (generous: CI machines are slow). */
+async function until(ready: () => boolean, ms = 10_000): Promise<void> {
+  const stop = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > stop) throw new Error('timed out waiting for a condition');
+    await tick(5);
+  }
+}
+
+/** An app that records the environ it got and answers with it as JSON. */
+function environApp(): { app: App; seen: Environ[] } {
+  const seen: Environ[] = [];
+  const app: App = (environ, startResponse) => {
+    seen.push(environ);
+    startResponse('200 OK', [['Content-Type', 'application/json']]);
+    return ['{}'];
+  };
+  return { app, seen };
+}
+
+/** A request whose `cf` says it came through Cloudflare's edge. */
+function withCf(request: Request, cf: Record<string, unknown>): Request {
+  Object.defineProperty(request, 'cf', { value: cf, configurable: true });
+  return request;
+}
+
+export function describeFetchAdapter(runtime: string): void {
+  describe(`fetch adapter on ${runtime}`, () => {
+    describe('environ from the Request', () => {
+      it('maps method, path, query, host, scheme and headers to CGI keys', async () => {
+        const { app, seen } = environApp();
+        const request = new Request('https://Example.com:8443/caf%C3%A9/a%2Fb?x=%20y&z', {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'text/plain',
+            'Content-Length': '5',
+            'X-Custom': 'one',
+            Cookie: 'a=1; b=2',
+          },
+          body: 'hello',
+        });
+        const res = await fetchHandler(app)(request);
+        expect(res.status).toBe(200);
+        const environ = seen[0]!;
+        expect(environ.REQUEST_METHOD).toBe('POST');
+        expect(environ.SCRIPT_NAME).toBe('');
+        expect(environ.PATH_INFO).toBe('/café/a/b');
+        expect(environ.QUERY_STRING).toBe('x=%20y&z');
+        expect(environ.REQUEST_URI).toBe('/caf%C3%A9/a%2Fb?x=%20y&z');
+        expect(environ.SERVER_NAME).toBe('example.com');
+        expect(environ.SERVER_PORT).toBe('8443');
+        expect(environ['wsgi.url_scheme']).toBe('https');
+        expect(environ.CONTENT_TYPE).toBe('text/plain');
+        expect(environ.CONTENT_LENGTH).toBe('5');
+        expect(environ.HTTP_CONTENT_LENGTH).toBeUndefined();
+        expect(environ.HTTP_CONTENT_TYPE).toBeUndefined();
+        expect(environ.HTTP_X_CUSTOM).toBe('one');
+        expect(environ.HTTP_COOKIE).toBe('a=1; b=2');
+        expect(environ.HTTP_HOST).toBeUndefined();
+        expect(environ['wsgi.multithread']).toBe(true);
+        expect(environ['wsgi.multiprocess']).toBe(true);
+        expect(environ['wsgi.run_once']).toBe(false);
+      });
+
+      it('uses the scheme default port, / for an empty path and no fragment', async () => {
+        const { app, seen } = environApp();
+        await fetchHandler(app)(new Request('http://example.com#top'));
+        await fetchHandler(app)(new Request('https://example.com/p?q=1#frag'));
+        expect(seen[0]).toMatchObject({ SERVER_PORT: '80', PATH_INFO: '/', QUERY_STRING: '' });
+        expect(seen[0]!.REQUEST_URI).toBe('/');
+        expect(seen[1]).toMatchObject({ SERVER_PORT: '443', PATH_INFO: '/p', QUERY_STRING: 'q=1' });
+      });
+
+      it('keeps an invalid UTF-8 escape percent-encoded in PATH_INFO', async () => {
+        const { app, seen } = environApp();
+        await fetchHandler(app)(new Request('http://example.com/bad%FF/ok%C3%A9'));
+        expect(seen[0]!.PATH_INFO).toBe('/bad%FF/oké');
+      });
+
+      it('moves basePath into SCRIPT_NAME on a segment boundary only', async () => {
+        const { app, seen } = environApp();
+        const handle = fetchHandler(app, { basePath: '/api/' });
+        await handle(new Request('http://example.com/api/users?id=1'));
+        await handle(new Request('http://example.com/api'));
+        await handle(new Request('http://example.com/apiary'));
+        expect(seen.map((e) => [e.SCRIPT_NAME, e.PATH_INFO])).toEqual([
+          ['/api', '/users'],
+          ['/api', ''],
+          ['', '/apiary'],
+        ]);
+        expect(seen[0]!.REQUEST_URI).toBe('/api/users?id=1');
+      });
+
+      it('trusts CF-Connecting-IP only when request.cf shows Cloudflare', async () => {
+        const { app, seen } = environApp();
+        const handle = fetchHandler(app);
+        const headers = { 'CF-Connecting-IP': '203.0.113.9' };
+        await handle(new Request('http://example.com/', { headers }));
+        const cf = { colo: 'AMS', country: 'NL' };
+        await handle(withCf(new Request('http://example.com/', { headers }), cf));
+        expect(seen[0]!.REMOTE_ADDR).toBeUndefined();
+        expect(seen[0]!['cloudflare.cf']).toBeUndefined();
+        expect(seen[1]!.REMOTE_ADDR).toBe('203.0.113.9');
+        expect(seen[1]!['cloudflare.cf']).toBe(cf);
+      });
+
+      it('hands env and ctx to the app as cloudflare.env and cloudflare.ctx', async () => {
+        const { app, seen } = environApp();
+        const env = { GREETING: 'hi', COUNT: 3 };
+        const ctx = { waitUntil() {}, passThroughOnException() {} };
+        await fetchHandler(app)(new Request('http://example.com/'), env, ctx);
+        await fetchHandler(app)(new Request('http://example.com/'));
+        expect(seen[0]!['cloudflare.env']).toBe(env);
+        expect(seen[0]!['cloudflare.ctx']).toBe(ctx);
+        expect('cloudflare.env' in seen[1]!).toBe(false);
+        expect('cloudflare.ctx' in seen[1]!).toBe(false);
+      });
+
+      it('gives every request a fresh environ', async () => {
+        const { app, seen } = environApp();
+        const handle = fetchHandler(app);
+        await handle(new Request('http://example.com/a'));
+        await handle(new Request('http://example.com/b'));
+        expect(seen[0]).not.toBe(seen[1]);
+        expect(seen[0]!.PATH_INFO).toBe('/a');
+      });
+    });
+
+    describe('wsgi.input', () => {
+      it('reads a body byte for byte, and reads nothing past Content-Length', async () => {
+        const body = pattern(300_000);
+        const app: App = async (environ, startResponse) => {
+          const got = await environ['wsgi.input'].read();
+          startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+          return [got];
+        };
+        const res = await fetchHandler(lint(app))(
+          new Request('http://example.com/echo', { method: 'POST', body }),
+        );
+        expect(sameBytes(new Uint8Array(await res.arrayBuffer()), body)).toBe(true);
+      });
+
+      it('gives the app each chunk of a streamed body before the next one is sent', async () => {
+        // The source sends chunk n+1 only after the app has seen chunk n: a buffering adapter
+        // would wait for the whole body and never get there.
+        const parts = [enc.encode('alpha '), enc.encode('beta '), enc.encode('gamma')];
+        let appSeen = 0;
+        let sent = 0;
+        const stream = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await until(() => appSeen >= sent);
+            if (sent === parts.length) controller.close();
+            else controller.enqueue(parts[sent++]!);
+          },
+        });
+        const app: App = async (environ, startResponse) => {
+          const chunks: string[] = [];
+          for await (const chunk of environ['wsgi.input']) {
+            chunks.push(dec.decode(chunk));
+            appSeen++;
+          }
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          return [chunks.join('|')];
+        };
+        const request = new Request('http://example.com/', {
+          method: 'POST',
+          body: stream,
+          duplex: 'half',
+        } as RequestInit);
+        const res = await fetchHandler(app)(request);
+        expect(await res.text()).toBe('alpha |beta |gamma');
+      });
+
+      it('gives an empty input for a request without a body', async () => {
+        let got: Uint8Array | undefined;
+        const app: App = async (environ, startResponse) => {
+          got = await environ['wsgi.input'].read();
+          startResponse('204 No Content', []);
+          return [];
+        };
+        const res = await fetchHandler(app)(new Request('http://example.com/'));
+        expect(res.status).toBe(204);
+        expect(got?.byteLength).toBe(0);
+      });
+    });
+
+    describe('the Response', () => {
+      it('carries status, reason and headers in order, each Set-Cookie on its own', async () => {
+        const app: App = (_environ, startResponse) => {
+          startResponse('201 Made It', [
+            ['Content-Type', 'text/plain; charset=utf-8'],
+            ['Set-Cookie', 'a=1; Path=/'],
+            ['X-Order', 'first'],
+            ['Set-Cookie', 'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT'],
+            ['Set-Cookie', 'c=3; HttpOnly'],
+          ]);
+          return ['made'];
+        };
+        const res = await fetchHandler(app)(new Request('http://example.com/'));
+        expect(res.status).toBe(201);
+        expect(res.statusText).toBe('Made It');
+        expect(res.headers.getSetCookie()).toEqual([
+          'a=1; Path=/',
+          'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
+          'c=3; HttpOnly',
+        ]);
+        expect(res.headers.get('x-order')).toBe('first');
+        expect(await res.text()).toBe('made');
+      });
+
+      it('sends text and a 1 MiB binary body byte for byte, in one chunk or many', async () => {
+        const big = pattern(1_048_576);
+        const app: App = (environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+          if (environ.PATH_INFO === '/one') return [big];
+          const pieces: Uint8Array[] = [];
+          for (let i = 0; i < big.byteLength; i += 65_536) pieces.push(big.subarray(i, i + 65_536));
+          return pieces;
+        };
+        const handle = fetchHandler(app);
+        for (const path of ['/one', '/many']) {
+          const res = await handle(new Request(`http://example.com${path}`));
+          expect(sameBytes(new Uint8Array(await res.arrayBuffer()), big)).toBe(true);
+        }
+        const text = fetchHandler((_e, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'text/plain; charset=utf-8']]);
+          return ['héllo ', 'wörld ', '✓'];
+        });
+        expect(await (await text(new Request('http://example.com/'))).text()).toBe('héllo wörld ✓');
+      });
+
+      it('sends HEAD, 204 and 304 without a body and closes the app', async () => {
+        let closed = 0;
+        const app: App = (environ, startResponse) => {
+          const status = { '/204': '204 No Content', '/304': '304 Not Modified' }[
+            environ.PATH_INFO
+          ];
+          startResponse(status ?? '200 OK', status ? [] : [['Content-Type', 'text/plain']]);
+          // A body the server must drop: a sloppy app, or a HEAD answered like a GET.
+          return Object.assign(['this body must not be sent'], { close: () => void closed++ });
+        };
+        const handle = fetchHandler(app);
+        const head = await handle(new Request('http://example.com/', { method: 'HEAD' }));
+        const noContent = await handle(new Request('http://example.com/204'));
+        const notModified = await handle(new Request('http://example.com/304'));
+        expect([head.status, noContent.status, notModified.status]).toEqual([200, 204, 304]);
+        for (const res of [head, noContent, notModified]) {
+          expect(res.body).toBeNull();
+        }
+        expect(closed).toBe(3);
+      });
+    });
+
+    describe('streaming', () => {
+      it('delivers the first chunk before the app has finished', async () => {
+        let finished = false;
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const app: App = async function* slow(_environ: Environ, startResponse: StartResponse) {
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          yield 'first ';
+          await gate;
+          yield 'last';
+          finished = true;
+        } as unknown as App;
+        const res = await fetchHandler(app)(new Request('http://example.com/'));
+        const reader = res.body!.getReader();
+        const first = await reader.read();
+        expect(dec.decode(first.value)).toBe('first ');
+        expect(finished).toBe(false);
+        release();
+        const rest: string[] = [];
+        for (let step = await reader.read(); !step.done; step = await reader.read()) {
+          rest.push(dec.decode(step.value));
+        }
+        expect(rest.join('')).toBe('last');
+        expect(finished).toBe(true);
+      });
+
+      it('pulls from the app only as fast as the client reads, and stops it on cancel', async () => {
+        let produced = 0;
+        let closed = 0;
+        const app: App = (_environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+          const chunks = {
+            async *[Symbol.asyncIterator]() {
+              for (;;) {
+                produced++;
+                yield pattern(16_384, produced);
+              }
+            },
+            close() {
+              closed++;
+            },
+          };
+          return chunks as AppIterable;
+        };
+        const res = await fetchHandler(app)(new Request('http://example.com/'));
+        const reader = res.body!.getReader();
+        for (let i = 0; i < 3; i++) await reader.read();
+        await tick(50);
+        // Three read, at most one read ahead by the adapter and one by the runner's head check.
+        expect(produced).toBeLessThanOrEqual(5);
+        expect(closed).toBe(0);
+        await reader.cancel();
+        await until(() => closed > 0);
+        const after = produced;
+        await tick(50);
+        expect(produced).toBe(after);
+        expect(closed).toBe(1);
+      });
+
+      it('runs close() once when the body ends', async () => {
+        const checked = lint(async function* (_environ: Environ, startResponse: StartResponse) {
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          yield 'a';
+          yield 'b';
+        } as unknown as App);
+        const res = await fetchHandler(checked)(new Request('http://example.com/'));
+        expect(await res.text()).toBe('ab');
+        checked.assertClosed();
+        expect(checked.violations).toEqual([]);
+      });
+
+      it('hands an async close() to ctx.waitUntil instead of holding the body', async () => {
+        const waited: Promise<unknown>[] = [];
+        const ctx = { waitUntil: (promise: Promise<unknown>) => void waited.push(promise) };
+        let release!: () => void;
+        let closed = false;
+        const app: App = (_environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          return Object.assign(['done'], {
+            close: async () => {
+              await new Promise<void>((resolve) => {
+                release = resolve;
+              });
+              closed = true;
+            },
+          });
+        };
+        const res = await fetchHandler(app)(new Request('http://example.com/'), {}, ctx);
+        expect(await res.text()).toBe('done');
+        expect(waited).toHaveLength(1);
+        expect(closed).toBe(false);
+        release();
+        await Promise.all(waited);
+        expect(closed).toBe(true);
+      });
+    });
+
+    describe('errors', () => {
+      it('turns an error before the headers into a generic 500 and logs it', async () => {
+        const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          const app: App = () => {
+            throw new Error('secret database password in this message');
+          };
+          const res = await fetchHandler(app)(new Request('http://example.com/boom'));
+          expect(res.status).toBe(500);
+          const text = await res.text();
+          expect(text).toBe('Internal Server Error\n');
+          const logged = log.mock.calls.map((call) => String(call[0])).join('\n');
+          expect(logged).toContain('secret database password in this message');
+          expect(logged).toContain('GET /boom');
+        } finally {
+          log.mockRestore();
+        }
+      });
+
+      it('aborts the body when the app fails after the headers, logs once and closes', async () => {
+        const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          let closed = 0;
+          const app: App = (_environ, startResponse) => {
+            startResponse('200 OK', [['Content-Type', 'text/plain']]);
+            return {
+              async *[Symbol.asyncIterator]() {
+                yield 'partial ';
+                await tick(1);
+                throw new Error('failed mid-stream');
+              },
+              close() {
+                closed++;
+              },
+            } as AppIterable;
+          };
+          const res = await fetchHandler(app)(new Request('http://example.com/'));
+          expect(res.status).toBe(200);
+          const reader = res.body!.getReader();
+          expect(dec.decode((await reader.read()).value)).toBe('partial ');
+          await expect(reader.read()).rejects.toThrow('failed mid-stream');
+          expect(closed).toBe(1);
+          const logged = log.mock.calls.filter((call) => String(call[0]).includes('mid-stream'));
+          expect(logged).toHaveLength(1);
+        } finally {
+          log.mockRestore();
+        }
+      });
+
+      it('answers 500 with a clear log for a response fetch cannot carry', async () => {
+        const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          const checked = lint((environ, startResponse) => {
+            if (environ.PATH_INFO === '/early') startResponse('103 Early Hints', []);
+            else
+              startResponse('200 OK', [
+                ['Content-Type', 'text/plain'],
+                ['X-Price', '10 €'],
+              ]);
+            return ['x'];
+          });
+          const handle = fetchHandler(checked);
+          for (const path of ['/early', '/euro']) {
+            const res = await handle(new Request(`http://example.com${path}`));
+            expect(res.status).toBe(500);
+            expect(await res.text()).toBe('Internal Server Error\n');
+          }
+          const logged = log.mock.calls.map((call) => String(call[0])).join('\n');
+          expect(logged).toContain('GET /early cannot be sent as a fetch Response');
+          expect(logged).toContain('GET /euro cannot be sent as a fetch Response');
+          await until(() => {
+            try {
+              checked.assertClosed();
+              return true;
+            } catch {
+              return false;
+            }
+          });
+        } finally {
+          log.mockRestore();
+        }
+      });
+    });
+  });
+}
