@@ -2,12 +2,25 @@
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM is the default; spelled out because Workers' types declare it required.
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export const EMPTY = new Uint8Array(0);
 
 /** A string as UTF-8 bytes. */
 export function utf8(text: string): Uint8Array {
+  const length = text.length;
+  // Short ASCII strings (status bodies, small JSON) are the hot case; a JS loop beats the
+  // native encoder's call overhead there.
+  if (length <= 64) {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return encoder.encode(text);
+      out[i] = code;
+    }
+    return out;
+  }
   return encoder.encode(text);
 }
 

@@ -34,7 +34,8 @@ export function addHeader(environ: Environ, name: string, value: string): void {
   else environ[key] = previous + (key === 'HTTP_COOKIE' ? '; ' : ', ') + value;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM is the default; spelled out because Workers' types declare it required.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
 
 function utf8SequenceLength(lead: number): number {

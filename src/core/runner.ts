@@ -291,7 +291,13 @@ export async function runAppBuffered(
     const head = exchange.end();
     const closing = exchange.close(result, source, exchange.stop);
     if (closing) await closing;
-    return { ...head, body: concatBytes(exchange.chunks, exchange.size) };
+    return {
+      status: head.status,
+      statusCode: head.statusCode,
+      reason: head.reason,
+      headers: head.headers,
+      body: concatBytes(exchange.chunks, exchange.size),
+    };
   } catch (error) {
     const closing = exchange.close(result, source, !done);
     if (closing) await closing;
