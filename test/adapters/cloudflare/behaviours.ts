@@ -425,35 +425,47 @@ export function describeFetchAdapter(runtime: string): void {
         }
       });
 
-      it('answers 500 with a clear log for a response fetch cannot carry', async () => {
+      it('answers 500 with a clear log for a status fetch cannot carry (1xx)', async () => {
         const log = vi.spyOn(console, 'error').mockImplementation(() => {});
         try {
-          const checked = lint((environ, startResponse) => {
-            if (environ.PATH_INFO === '/early') startResponse('103 Early Hints', []);
-            else
-              startResponse('200 OK', [
-                ['Content-Type', 'text/plain'],
-                ['X-Price', '10 €'],
-              ]);
-            return ['x'];
+          const checked = lint((_environ, startResponse) => {
+            startResponse('103 Early Hints', []);
+            return [];
           });
-          const handle = fetchHandler(checked);
-          for (const path of ['/early', '/euro']) {
-            const res = await handle(new Request(`http://example.com${path}`));
-            expect(res.status).toBe(500);
-            expect(await res.text()).toBe('Internal Server Error\n');
-          }
+          const res = await fetchHandler(checked)(new Request('http://example.com/early'));
+          expect(res.status).toBe(500);
+          expect(await res.text()).toBe('Internal Server Error\n');
           const logged = log.mock.calls.map((call) => String(call[0])).join('\n');
           expect(logged).toContain('GET /early cannot be sent as a fetch Response');
-          expect(logged).toContain('GET /euro cannot be sent as a fetch Response');
-          await until(() => {
-            try {
-              checked.assertClosed();
-              return true;
-            } catch {
-              return false;
-            }
-          });
+          checked.assertClosed();
+        } finally {
+          log.mockRestore();
+        }
+      });
+
+      it('carries a non-Latin-1 header value intact or refuses it with a 500', async () => {
+        // Strict fetch (Node, Deno) refuses such a value; workerd sends it as UTF-8.
+        const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          const app: App = (_environ, startResponse) => {
+            startResponse('200 OK', [
+              ['Content-Type', 'text/plain'],
+              ['X-Price', '10 €'],
+            ]);
+            return ['priced'];
+          };
+          const res = await fetchHandler(app)(new Request('http://example.com/euro'));
+          if (res.status === 500) {
+            expect(await res.text()).toBe('Internal Server Error\n');
+            const logged = log.mock.calls.map((call) => String(call[0])).join('\n');
+            expect(logged).toContain('GET /euro cannot be sent as a fetch Response');
+          } else {
+            expect(res.status).toBe(200);
+            expect(await res.text()).toBe('priced');
+            const raw = res.headers.get('x-price') ?? '';
+            const asUtf8 = new TextDecoder().decode(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+            expect([raw, asUtf8]).toContain('10 €');
+          }
         } finally {
           log.mockRestore();
         }

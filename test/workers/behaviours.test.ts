@@ -1,0 +1,4 @@
+// The fetch adapter's behaviour suite, run inside workerd.
+import { describeFetchAdapter } from '../adapters/cloudflare/behaviours.js';
+
+describeFetchAdapter('workerd');
