@@ -1,0 +1,235 @@
+/**
+ * What every event kind shares: the kind interface, settings, body decoding and encoding, path
+ * splitting, header grouping and the size limits. Private to the adapter.
+ */
+import { Buffer, isUtf8 } from 'node:buffer';
+import {
+  type BufferedResponse,
+  decodePath,
+  type Environ,
+  getHeader,
+  type Header,
+  splitHost,
+} from '../../src/index.js';
+import type { LambdaContext, LambdaOptions, LambdaResult } from './types.js';
+
+/** Options with their defaults applied, resolved once per handler. */
+export interface Settings {
+  basePath: string;
+  stripStage: boolean;
+  isBinary: (headers: readonly Header[]) => boolean;
+  logger: (line: string) => void;
+}
+
+/** One front end: how to recognise its event, build environ from it, and shape the answer. */
+export interface EventKind<E = never, R extends LambdaResult = LambdaResult> {
+  /** Recognises the event from its own fields. */
+  is(event: Record<string, unknown>): boolean;
+  /** Throws {@link BadRequest} for a request the app must not see. */
+  environ(event: E, settings: Settings): Environ;
+  /** The result object for a finished response; `body` is already text or base64. */
+  result(response: BufferedResponse, body: string, base64: boolean, event: E): R;
+  /** The largest serialized result the front end accepts, and its name for the log. */
+  limit(event: E): [bytes: number, frontEnd: string];
+}
+
+/** A request refused before the app runs (invalid base64, a truncated body). */
+export class BadRequest extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export const MiB = 1024 * 1024;
+
+// ———— Settings ————
+
+export function resolveSettings(options: LambdaOptions): Settings {
+  let basePath = options.basePath ?? '';
+  if (basePath !== '' && !basePath.startsWith('/')) basePath = `/${basePath}`;
+  while (basePath.endsWith('/')) basePath = basePath.slice(0, -1);
+  return {
+    basePath,
+    stripStage: options.stripStage ?? true,
+    isBinary: options.isBinary ?? isBinaryResponse,
+    logger: options.logger ?? ((line) => console.error(line)),
+  };
+}
+
+// ———— Incoming (AWS ⇒ environ) ————
+
+/** Standard base64 with optional padding; anything else (spaces, `-_`, stray `=`) is refused. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The request body as bytes; invalid base64 is a 400 (never silently "decoded" into garbage). */
+export function decodeBody(body: unknown, base64: boolean | undefined): Uint8Array {
+  if (typeof body !== 'string' || body === '') return new Uint8Array(0);
+  if (!base64) return Buffer.from(body, 'utf8');
+  if (body.length % 4 === 1 || !BASE64.test(body)) {
+    throw new BadRequest(
+      400,
+      'Bad Request: the request body is marked base64 but is not valid base64',
+    );
+  }
+  return Buffer.from(body, 'base64');
+}
+
+/** True when `path` is `prefix` or starts with `prefix/` (a segment boundary). */
+export function onBoundary(path: string, prefix: string): boolean {
+  return (
+    path.startsWith(prefix) &&
+    (path.length === prefix.length || path.charCodeAt(prefix.length) === 47) /* / */
+  );
+}
+
+/**
+ * SCRIPT_NAME and PATH_INFO from the raw (still encoded) parts: moves the `basePath` option's
+ * prefix into SCRIPT_NAME on a segment boundary, then percent-decodes both.
+ */
+export function splitPath(
+  scriptRaw: string,
+  pathRaw: string,
+  settings: Settings,
+): [scriptName: string, pathInfo: string] {
+  const base = settings.basePath;
+  if (base !== '' && onBoundary(pathRaw, base)) {
+    scriptRaw += base;
+    pathRaw = pathRaw.slice(base.length);
+  }
+  if (scriptRaw === '' && pathRaw === '') pathRaw = '/';
+  return [decodePath(scriptRaw), decodePath(pathRaw)];
+}
+
+/**
+ * SERVER_NAME, SERVER_PORT and wsgi.url_scheme, once the request headers are in environ.
+ * X-Forwarded-Proto and -Port are set by the AWS front end itself, not passed through from the client.
+ */
+export function setServer(environ: Environ, fallbackHost: string | undefined): void {
+  const proto = environ.HTTP_X_FORWARDED_PROTO ?? environ.HTTP_CLOUDFRONT_FORWARDED_PROTO;
+  const scheme = proto === 'http' ? 'http' : 'https';
+  const host = environ.HTTP_HOST || fallbackHost || 'localhost';
+  const [name, port] = splitHost(host, scheme, environ.HTTP_X_FORWARDED_PORT);
+  environ.SERVER_NAME = name;
+  environ.SERVER_PORT = port;
+  environ['wsgi.url_scheme'] = scheme;
+}
+
+/** The principal a JWT authorizer vouched for: Cognito's user name, else the subject. */
+export function principalFromClaims(claims: unknown): string | undefined {
+  if (claims === null || typeof claims !== 'object') return undefined;
+  const c = claims as Record<string, unknown>;
+  const user = c['cognito:username'] ?? c['username'] ?? c['sub'];
+  return typeof user === 'string' && user !== '' ? user : undefined;
+}
+
+/** Adds a repeated-header map (`{name: [v1, v2]}`) or a single-value map to environ. */
+export function addHeaderMap(
+  environ: Environ,
+  map: Record<string, string | string[] | undefined> | null | undefined,
+  add: (environ: Environ, name: string, value: string) => void,
+): void {
+  if (map === null || typeof map !== 'object') return;
+  for (const name in map) {
+    const value = map[name];
+    if (typeof value === 'string') add(environ, name, value);
+    else if (Array.isArray(value)) for (const item of value) add(environ, name, String(item));
+  }
+}
+
+// ———— Outgoing (response ⇒ AWS) ————
+
+const TEXT_TYPES = new Set([
+  'application/json',
+  'application/xml',
+  'application/javascript',
+  'application/x-javascript',
+  'application/ecmascript',
+  'application/x-www-form-urlencoded',
+  'image/svg+xml',
+]);
+
+/**
+ * The default rule for response bodies (SPEC §4): text only when the Content-Type is textual
+ * (text/*, JSON, XML, JavaScript, form, SVG, `+json`, `+xml`) and there is no Content-Encoding but
+ * identity; base64 otherwise. Compose with it in the `isBinary` option.
+ *
+ * @example
+ * ```ts
+ * handler(app, {
+ *   isBinary: (headers) =>
+ *     isBinaryResponse(headers) && getHeader(headers, 'content-type') !== 'application/x-ndjson',
+ * });
+ * ```
+ */
+export function isBinaryResponse(headers: readonly Header[]): boolean {
+  const encoding = getHeader(headers, 'content-encoding');
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return true;
+  const contentType = getHeader(headers, 'content-type');
+  if (contentType === undefined) return true;
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon))
+    .trim()
+    .toLowerCase();
+  return !(
+    type.startsWith('text/') ||
+    type.endsWith('+json') ||
+    type.endsWith('+xml') ||
+    TEXT_TYPES.has(type)
+  );
+}
+
+/** The body as a JSON string field: text when allowed and valid UTF-8, base64 otherwise. */
+export function encodeBody(
+  response: BufferedResponse,
+  settings: Settings,
+): [body: string, base64: boolean] {
+  const bytes = response.body;
+  if (bytes.byteLength === 0) return ['', false];
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Valid UTF-8 is checked whatever the rule says: text that is not UTF-8 would be corrupted.
+  if (!settings.isBinary(response.headers) && isUtf8(view)) return [view.toString('utf8'), false];
+  return [view.toString('base64'), true];
+}
+
+/**
+ * Groups headers by case-insensitive name, keeping the first spelling and the app's order.
+ */
+export function groupHeaders(
+  headers: readonly Header[],
+): Map<string, [name: string, values: string[]]> {
+  const groups = new Map<string, [string, string[]]>();
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    const group = groups.get(lower);
+    if (group === undefined) groups.set(lower, [name, [value]]);
+    else group[1].push(value);
+  }
+  return groups;
+}
+
+/** Upper bound of a result's JSON size: every UTF-16 unit costs at most 6 bytes (`\u0000`). */
+function sizeBound(response: BufferedResponse, body: string): number {
+  let size = 512 + body.length * 6;
+  for (const [name, value] of response.headers) size += (name.length + value.length + 8) * 6;
+  return size;
+}
+
+/** The serialized size when it may be over `limit`, else 0 (exact work only for large answers). */
+export function oversize(
+  result: unknown,
+  response: BufferedResponse,
+  body: string,
+  limit: number,
+): number {
+  if (sizeBound(response, body) <= limit) return 0;
+  const size = Buffer.byteLength(JSON.stringify(result));
+  return size > limit ? size : 0;
+}
+
+/** The raw event and context the app can reach as `aws.event` and `aws.context`. */
+export function attach(environ: Environ, event: unknown, context: LambdaContext | undefined): void {
+  environ['aws.event'] = event;
+  environ['aws.context'] = context;
+}

@@ -1,0 +1,93 @@
+/**
+ * Lambda@Edge viewer-request and origin-request triggers: the app's answer becomes a response
+ * generated at the edge (CloudFront does not forward the request to the origin).
+ *
+ * Security: REMOTE_ADDR is `clientIp`, which CloudFront takes from the viewer's connection.
+ */
+import {
+  addHeader,
+  createEnviron,
+  createInput,
+  type Environ,
+  errorStream,
+} from '../../src/index.js';
+import { BadRequest, decodeBody, type EventKind, MiB, setServer, splitPath } from './_common.js';
+import type { EdgeEvent, EdgeHeaders, EdgeResult } from './types.js';
+
+type EdgeRequest = EdgeEvent['Records'][number]['cf']['request'];
+
+function requestOf(event: EdgeEvent): EdgeRequest {
+  return event.Records[0]!.cf.request;
+}
+
+export const edge: EventKind<EdgeEvent, EdgeResult> = {
+  is: (event) => {
+    const records = event.Records;
+    if (!Array.isArray(records) || records.length === 0) return false;
+    const cf = (records[0] as { cf?: { request?: unknown } } | null)?.cf;
+    return typeof cf?.request === 'object' && cf.request !== null;
+  },
+
+  environ(event, settings) {
+    const { config } = event.Records[0]!.cf;
+    const request = requestOf(event);
+    const uri = request.uri || '/';
+    const [scriptName, pathInfo] = splitPath('', uri, settings);
+    const query = request.querystring ?? '';
+    const source = request.body;
+    // CloudFront cuts bodies over 40 KB (viewer) or 1 MB (origin): the app must not get half.
+    if (source?.inputTruncated) {
+      throw new BadRequest(413, 'Content Too Large: CloudFront truncated the request body');
+    }
+    const body = decodeBody(source?.data, source?.encoding !== 'text');
+    const environ: Environ = createEnviron({
+      method: request.method,
+      scheme: 'https',
+      serverName: '',
+      serverPort: '',
+      scriptName,
+      pathInfo,
+      queryString: query,
+      requestUri: uri + (query === '' ? '' : `?${query}`),
+      input: createInput(body, body.byteLength),
+      errors: errorStream(settings.logger),
+      contentLength: body.byteLength,
+      remoteAddr: request.clientIp,
+      multithread: false,
+      multiprocess: true,
+    });
+    const headers = request.headers;
+    if (headers && typeof headers === 'object') {
+      for (const name in headers) {
+        const list = headers[name];
+        if (Array.isArray(list))
+          for (const entry of list) addHeader(environ, name, String(entry?.value ?? ''));
+      }
+    }
+    setServer(environ, config?.distributionDomainName);
+    return environ;
+  },
+
+  result(response, body, base64) {
+    const headers: EdgeHeaders = {};
+    for (const [key, value] of response.headers) {
+      const lower = key.toLowerCase();
+      const list = headers[lower];
+      if (list === undefined) headers[lower] = [{ key, value }];
+      else list.push({ key, value });
+    }
+    return {
+      status: String(response.statusCode),
+      statusDescription: response.reason,
+      headers,
+      body,
+      bodyEncoding: base64 ? 'base64' : 'text',
+    };
+  },
+
+  // An event without eventType (old console templates) gets the stricter viewer limit.
+  limit: (event) =>
+    event.Records[0]!.cf.config?.eventType === 'origin-request'
+      ? [MiB, 'Lambda@Edge origin-request']
+      : [40 * 1024, 'Lambda@Edge viewer-request'],
+};

@@ -1,0 +1,127 @@
+/**
+ * The buffered Lambda handler: event ⇒ environ (one module per front end) ⇒ the core runner ⇒
+ * the result object that front end accepts.
+ */
+import {
+  type App,
+  type BufferedResponse,
+  type Environ,
+  plainResponse,
+  runAppBuffered,
+} from '../../src/index.js';
+import {
+  attach,
+  BadRequest,
+  type EventKind,
+  encodeBody,
+  oversize,
+  resolveSettings,
+  type Settings,
+} from './_common.js';
+import { alb } from './alb.js';
+import { edge } from './edge.js';
+import type { LambdaContext, LambdaEvent, LambdaOptions, LambdaResult } from './types.js';
+import { v1 } from './v1.js';
+import { v2 } from './v2.js';
+
+// Order matters: ALB events also have `httpMethod` and `requestContext`, so ALB goes before v1.
+const KINDS = [v2, alb, v1, edge] as unknown as EventKind<unknown>[];
+
+/** True for the ping serverless-plugin-warmup sends; it is answered without calling the app. */
+export function isWarmup(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as { source?: unknown }).source === 'serverless-plugin-warmup'
+  );
+}
+
+/** The front end that sent `event`; anything else is a clear, logged error (never a TypeError). */
+export function kindOf(event: unknown, settings: Settings): EventKind<unknown> {
+  if (typeof event === 'object' && event !== null && !Array.isArray(event)) {
+    for (const kind of KINDS) if (kind.is(event as Record<string, unknown>)) return kind;
+  }
+  const what =
+    typeof event === 'object' && event !== null
+      ? `an event with top-level keys [${Object.keys(event).join(', ')}]`
+      : `a ${event === null ? 'null' : typeof event} event`;
+  const error = new Error(
+    `tsgi: the Lambda handler got ${what}; it serves API Gateway REST (v1) and HTTP API (v2), ` +
+      'Function URL, ALB and Lambda@Edge request events, and serverless-plugin-warmup pings',
+  );
+  settings.logger(error.message);
+  throw error;
+}
+
+/** environ for the event, or the 4xx that answers it without calling the app. */
+export function requestFor(
+  kind: EventKind<unknown>,
+  event: unknown,
+  context: LambdaContext | undefined,
+  settings: Settings,
+): Environ | BufferedResponse {
+  try {
+    const environ = kind.environ(event, settings);
+    attach(environ, event, context);
+    return environ;
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    settings.logger(`tsgi: refused a request before the app: ${error.message}`);
+    return plainResponse(error.status, `${error.message}\n`);
+  }
+}
+
+/** True when {@link requestFor} answered the request itself. */
+export function isRefusal(request: Environ | BufferedResponse): request is BufferedResponse {
+  return 'statusCode' in request;
+}
+
+/** The result object, or a logged 500 when it would be over the front end's size limit. */
+function finish(
+  kind: EventKind<unknown>,
+  event: unknown,
+  response: BufferedResponse,
+  method: string,
+  settings: Settings,
+): LambdaResult {
+  const [body, base64] = encodeBody(response, settings);
+  const result = kind.result(response, body, base64, event);
+  const [limit, frontEnd] = kind.limit(event);
+  const size = oversize(result, response, body, limit);
+  if (size === 0) return result;
+  settings.logger(
+    `tsgi: the response is ${size} bytes as JSON, over the ${frontEnd} limit of ${limit} bytes; ` +
+      'sent a 500 instead. Stream large bodies with streamHandler (Function URLs, REST APIs in ' +
+      'STREAM mode) or make the response smaller',
+  );
+  const failure = plainResponse(500, 'Internal Server Error\n', method);
+  return kind.result(failure, encodeBody(failure, settings)[0], false, event);
+}
+
+/**
+ * Wraps an app as a Lambda handler for API Gateway REST (v1) and HTTP API (v2), Function URLs,
+ * ALB (single- and multi-value) and Lambda@Edge request triggers; the front end is recognised
+ * from the event itself. The whole response is buffered; use {@link streamHandler} to stream.
+ *
+ * @example
+ * ```ts
+ * import { handler } from 'tsgi/aws-lambda';
+ * import app from './app.js';
+ *
+ * export const main = handler(app, { basePath: '/api' });
+ * ```
+ */
+export function handler(
+  app: App,
+  options: LambdaOptions = {},
+): (event: LambdaEvent, context?: LambdaContext) => Promise<LambdaResult> {
+  const settings = resolveSettings(options);
+  return async (event, context) => {
+    if (isWarmup(event)) return {};
+    const kind = kindOf(event, settings);
+    const request = requestFor(kind, event, context, settings);
+    if (isRefusal(request)) return finish(kind, event, request, 'GET', settings);
+    const response = await runAppBuffered(app, request);
+    return finish(kind, event, response, request.REQUEST_METHOD, settings);
+  };
+}

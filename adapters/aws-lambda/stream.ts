@@ -1,0 +1,131 @@
+/**
+ * The streaming Lambda handler (`awslambda.streamifyResponse`): the status and headers go first
+ * as the metadata prelude, then each chunk as the app yields it, with backpressure.
+ * For Function URLs (invoke mode RESPONSE_STREAM) and REST APIs in STREAM mode.
+ */
+import { type App, type Header, runApp } from '../../src/index.js';
+import { groupHeaders, resolveSettings } from './_common.js';
+import { isRefusal, isWarmup, kindOf, requestFor } from './handler.js';
+import type { LambdaContext, LambdaEvent, LambdaOptions } from './types.js';
+import { v1 } from './v1.js';
+import { v2 } from './v2.js';
+
+/** The writable the Lambda runtime hands a streaming handler (a Node `Writable`). */
+export interface ResponseStream {
+  write(chunk: Uint8Array): boolean;
+  end(): void;
+  destroy(error?: Error): void;
+  readonly destroyed?: boolean;
+  once(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  off(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+}
+
+/** The metadata prelude `HttpResponseStream.from` writes before the body. */
+export interface StreamPrelude {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+}
+
+type StreamingFunction = (
+  event: LambdaEvent,
+  responseStream: ResponseStream,
+  context?: LambdaContext,
+) => Promise<void>;
+
+/** The part of the `awslambda` global of the Lambda Node.js runtime used here. */
+interface AwsLambdaRuntime {
+  streamifyResponse(handler: StreamingFunction): StreamingFunction;
+  HttpResponseStream: { from(stream: ResponseStream, prelude: StreamPrelude): ResponseStream };
+}
+
+function prelude(statusCode: number, list: readonly Header[]): StreamPrelude {
+  const headers: Record<string, string> = {};
+  let cookies: string[] = [];
+  for (const [lower, [name, values]] of groupHeaders(list)) {
+    if (lower === 'set-cookie') cookies = values;
+    else headers[name] = values.length === 1 ? values[0]! : values.join(', ');
+  }
+  return { statusCode, headers, cookies };
+}
+
+/** Resolves when the stream wants more, or has gone away. */
+function ready(stream: ResponseStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
+}
+
+/**
+ * Wraps an app as a streaming Lambda handler: `awslambda.streamifyResponse` around a function
+ * that writes the prelude with `awslambda.HttpResponseStream.from(...)` and then the body chunks
+ * as the app yields them. When the client goes away the app is stopped and its close() runs.
+ * Outside the Lambda runtime (no `awslambda` global) the handler throws when invoked.
+ *
+ * @example
+ * ```ts
+ * import { streamHandler } from 'tsgi/aws-lambda';
+ * import app from './app.js';
+ *
+ * export const streaming = streamHandler(app);
+ * ```
+ */
+export function streamHandler(app: App, options: LambdaOptions = {}): StreamingFunction {
+  const settings = resolveSettings(options);
+  const runtime = (globalThis as { awslambda?: AwsLambdaRuntime }).awslambda;
+  const stream: StreamingFunction = async (event, responseStream, context) => {
+    if (runtime === undefined) {
+      throw new Error(
+        'tsgi: streamHandler needs the awslambda global of the Lambda Node.js runtime; use handler elsewhere',
+      );
+    }
+    if (isWarmup(event)) {
+      responseStream.end();
+      return;
+    }
+    const kind = kindOf(event, settings);
+    if (kind !== v1 && kind !== v2) {
+      const error = new Error(
+        'tsgi: streamHandler serves Function URLs and REST APIs in STREAM mode; ALB and Lambda@Edge need handler',
+      );
+      settings.logger(error.message);
+      throw error;
+    }
+    const request = requestFor(kind, event, context, settings);
+    if (isRefusal(request)) {
+      const out = runtime.HttpResponseStream.from(
+        responseStream,
+        prelude(request.statusCode, request.headers),
+      );
+      out.write(request.body);
+      out.end();
+      return;
+    }
+    const response = await runApp(app, request);
+    const out = runtime.HttpResponseStream.from(
+      responseStream,
+      prelude(response.statusCode, response.headers),
+    );
+    try {
+      for await (const chunk of response.body) {
+        if (chunk.byteLength === 0) continue;
+        if (!out.write(chunk)) await ready(out);
+        if (out.destroyed) break; // the client went away: leaving the loop stops the app
+      }
+    } catch (error) {
+      // Headers are out, so the stream is aborted; the runner has already logged the error.
+      out.destroy(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (!out.destroyed) out.end();
+  };
+  return runtime === undefined ? stream : runtime.streamifyResponse(stream);
+}

@@ -1,0 +1,137 @@
+/**
+ * API Gateway REST API (Lambda proxy) and HTTP API payload 1.0.
+ *
+ * Security: REMOTE_ADDR is `requestContext.identity.sourceIp`, which API Gateway fills from the
+ * connection; X-Forwarded-For is left to the app as a plain header.
+ */
+import {
+  addHeader,
+  createEnviron,
+  createInput,
+  type Environ,
+  errorStream,
+} from '../../src/index.js';
+import {
+  addHeaderMap,
+  decodeBody,
+  type EventKind,
+  groupHeaders,
+  MiB,
+  onBoundary,
+  principalFromClaims,
+  setServer,
+  splitPath,
+} from './_common.js';
+import type { ApiGatewayV1Event, ApiGatewayV1Result } from './types.js';
+
+/** API Gateway delivers decoded query values; encode them again for QUERY_STRING. */
+function queryString(event: ApiGatewayV1Event): string {
+  const multi = event.multiValueQueryStringParameters;
+  const single = event.queryStringParameters;
+  const map = multi ?? single;
+  if (map === null || map === undefined || typeof map !== 'object') return '';
+  let query = '';
+  for (const key in map) {
+    const value = map[key];
+    const encodedKey = encodeURIComponent(key);
+    const values = Array.isArray(value)
+      ? value
+      : value === undefined || value === null
+        ? []
+        : [value];
+    for (const item of values) {
+      query += `${query === '' ? '' : '&'}${encodedKey}=${encodeURIComponent(String(item))}`;
+    }
+  }
+  return query;
+}
+
+/** The caller API Gateway authenticated: a Lambda authorizer, Cognito claims, or IAM. */
+function remoteUser(event: ApiGatewayV1Event): string | undefined {
+  const context = event.requestContext;
+  const authorizer = context.authorizer;
+  if (authorizer && typeof authorizer === 'object') {
+    if (typeof authorizer.principalId === 'string' && authorizer.principalId !== '') {
+      return authorizer.principalId;
+    }
+    const user = principalFromClaims(authorizer.claims);
+    if (user !== undefined) return user;
+  }
+  const arn = context.identity?.userArn;
+  return typeof arn === 'string' && arn !== '' ? arn : undefined;
+}
+
+/** HTTP API 1.0 writes the source address as a CIDR (`192.168.0.1/32`). */
+function sourceIp(event: ApiGatewayV1Event): string | undefined {
+  const ip = event.requestContext.identity?.sourceIp;
+  if (typeof ip !== 'string') return undefined;
+  const slash = ip.indexOf('/');
+  return slash === -1 ? ip : ip.slice(0, slash);
+}
+
+export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
+  is: (event) =>
+    typeof event.httpMethod === 'string' &&
+    typeof event.requestContext === 'object' &&
+    event.requestContext !== null,
+
+  environ(event, settings) {
+    const context = event.requestContext;
+    const path = typeof event.path === 'string' && event.path !== '' ? event.path : '/';
+    // On the execute-api domain the stage is in the URL but not in `path`: `requestContext.path`
+    // is `/prod/users` and `path` is `/users`. On a custom domain neither has it.
+    const stage = typeof context.stage === 'string' ? `/${context.stage}` : '';
+    const stageInUrl =
+      stage !== '' &&
+      typeof context.path === 'string' &&
+      onBoundary(context.path, stage) &&
+      !onBoundary(path, stage);
+    const prefix = stageInUrl ? stage : '';
+    const [scriptName, pathInfo] = settings.stripStage
+      ? splitPath(prefix, path, settings)
+      : splitPath('', prefix + path, settings);
+    const query = queryString(event);
+    const body = decodeBody(event.body, event.isBase64Encoded);
+    const environ: Environ = createEnviron({
+      method: event.httpMethod,
+      scheme: 'https',
+      serverName: '',
+      serverPort: '',
+      scriptName,
+      pathInfo,
+      queryString: query,
+      requestUri: prefix + path + (query === '' ? '' : `?${query}`),
+      protocol: context.protocol,
+      input: createInput(body, body.byteLength),
+      errors: errorStream(settings.logger),
+      contentLength: body.byteLength,
+      remoteAddr: sourceIp(event),
+      remoteUser: remoteUser(event),
+      multithread: false,
+      multiprocess: true,
+    });
+    addHeaderMap(environ, event.multiValueHeaders ?? event.headers, addHeader);
+    setServer(environ, context.domainName);
+    return environ;
+  },
+
+  result(response, body, base64) {
+    // Names that occur once go in `headers`; repeats (Set-Cookie) in `multiValueHeaders`, which
+    // API Gateway merges in and which wins on a clash.
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (const [name, values] of groupHeaders(response.headers).values()) {
+      if (values.length === 1) headers[name] = values[0]!;
+      else multiValueHeaders[name] = values;
+    }
+    return {
+      statusCode: response.statusCode,
+      headers,
+      multiValueHeaders,
+      body,
+      isBase64Encoded: base64,
+    };
+  },
+
+  limit: (event) => [6 * MiB, event.version === '1.0' ? 'HTTP API (payload 1.0)' : 'REST API'],
+};

@@ -1,0 +1,117 @@
+/**
+ * API Gateway HTTP API (payload 2.0) and Lambda Function URLs, which share the event and result.
+ *
+ * Security: REMOTE_ADDR is `requestContext.http.sourceIp`, filled by the front end from the
+ * connection; REMOTE_USER comes only from an authorizer's verdict (JWT claims, IAM).
+ */
+import {
+  addHeader,
+  createEnviron,
+  createInput,
+  type Environ,
+  errorStream,
+} from '../../src/index.js';
+import {
+  addHeaderMap,
+  decodeBody,
+  type EventKind,
+  groupHeaders,
+  MiB,
+  onBoundary,
+  principalFromClaims,
+  setServer,
+  splitPath,
+} from './_common.js';
+import type { ApiGatewayV2Event, ApiGatewayV2Result } from './types.js';
+
+function remoteUser(event: ApiGatewayV2Event): string | undefined {
+  const authorizer = event.requestContext.authorizer;
+  if (!authorizer || typeof authorizer !== 'object') return undefined;
+  const user = principalFromClaims(authorizer.jwt?.claims);
+  if (user !== undefined) return user;
+  const arn = authorizer.iam?.userArn;
+  if (typeof arn === 'string' && arn !== '') return arn;
+  const principal = authorizer.lambda?.principalId;
+  return typeof principal === 'string' && principal !== '' ? principal : undefined;
+}
+
+/** A Function URL keeps the `cookie` header beside `cookies`; take the cookies once. */
+function addHeaderSkippingCookie(environ: Environ, name: string, value: string): void {
+  if (name.length === 6 && name.toLowerCase() === 'cookie') return;
+  addHeader(environ, name, value);
+}
+
+export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
+  is: (event) => {
+    const context = event.requestContext as { http?: unknown } | null | undefined;
+    return (
+      event.version === '2.0' &&
+      typeof context === 'object' &&
+      context !== null &&
+      typeof context.http === 'object' &&
+      context.http !== null
+    );
+  },
+
+  environ(event, settings) {
+    const context = event.requestContext;
+    const http = context.http;
+    let rawPath = event.rawPath || http.path || '/';
+    // A named stage is the first segment of rawPath (`/beta/users`); `$default` is not in it.
+    let prefix = '';
+    const stage = context.stage;
+    if (settings.stripStage && typeof stage === 'string' && stage !== '$default' && stage !== '') {
+      const candidate = `/${stage}`;
+      if (onBoundary(rawPath, candidate)) {
+        prefix = candidate;
+        rawPath = rawPath.slice(candidate.length);
+      }
+    }
+    const [scriptName, pathInfo] = splitPath(prefix, rawPath, settings);
+    const query = event.rawQueryString ?? '';
+    const body = decodeBody(event.body, event.isBase64Encoded);
+    const environ: Environ = createEnviron({
+      method: http.method,
+      scheme: 'https',
+      serverName: '',
+      serverPort: '',
+      scriptName,
+      pathInfo,
+      queryString: query,
+      requestUri: prefix + rawPath + (query === '' ? '' : `?${query}`),
+      protocol: http.protocol,
+      input: createInput(body, body.byteLength),
+      errors: errorStream(settings.logger),
+      contentLength: body.byteLength,
+      remoteAddr: http.sourceIp,
+      remoteUser: remoteUser(event),
+      multithread: false,
+      multiprocess: true,
+    });
+    const cookies = event.cookies;
+    if (Array.isArray(cookies) && cookies.length > 0) {
+      addHeaderMap(environ, event.headers, addHeaderSkippingCookie);
+      environ.HTTP_COOKIE = cookies.join('; ');
+    } else {
+      addHeaderMap(environ, event.headers, addHeader);
+    }
+    setServer(environ, context.domainName);
+    return environ;
+  },
+
+  result(response, body, base64) {
+    // 2.0 has no multi-value headers: repeats are joined, cookies go in their own array.
+    const headers: Record<string, string> = {};
+    let cookies: string[] = [];
+    for (const [lower, [name, values]] of groupHeaders(response.headers)) {
+      if (lower === 'set-cookie') cookies = values;
+      else headers[name] = values.length === 1 ? values[0]! : values.join(', ');
+    }
+    return { statusCode: response.statusCode, headers, cookies, body, isBase64Encoded: base64 };
+  },
+
+  limit: (event) => [
+    6 * MiB,
+    event.requestContext.domainName?.includes('.lambda-url.') ? 'Function URL' : 'HTTP API',
+  ],
+};
