@@ -193,7 +193,7 @@ function v1Event(
   const stage = init.stage ?? 'prod';
   const headers = forwarded(pairs, host, sourceIp);
   const params = queryPairs(query, true);
-  const [body, base64] = bodyField(init, pairs, /^/);
+  const [body, base64] = bodyField(init, pairs, TEXTUAL);
   return {
     resource: '/{proxy+}',
     path,

@@ -1,0 +1,449 @@
+/**
+ * The way back, for every front end: cookies, byte-exact binary, encoded text, bodiless responses,
+ * size limits; and the request-side rules the captured events do not show (hand-written events,
+ * built with buildEvent: base paths, stripStage, invalid input).
+ */
+import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  buildEvent,
+  decodeResult,
+  type EventKindName,
+  handler,
+  isBinaryResponse,
+} from '../../../adapters/aws-lambda/index.js';
+import hello, { binaryPattern } from '../../../examples/hello/app.js';
+import { getHeader, type Header } from '../../../src/index.js';
+import { lint } from '../../../src/middleware/index.js';
+import { captureLog, type Echo, echoApp, THREE_COOKIES } from './_helpers.js';
+
+const KINDS: EventKindName[] = ['aws-v1', 'aws-v2', 'function-url', 'alb', 'alb-multi', 'edge'];
+
+/** Runs one request through handler(lint(app)) and reads the result as a client would. */
+async function call(
+  kind: EventKindName,
+  app: Parameters<typeof handler>[0],
+  init: Parameters<typeof buildEvent>[1] = {},
+  options: Parameters<typeof handler>[1] = {},
+) {
+  const checked = lint(app);
+  const log = captureLog();
+  const result = await handler(checked, { logger: log.logger, ...options })(
+    buildEvent(kind, init),
+    {},
+  );
+  const response = decodeResult(kind, result);
+  expect(checked.violations).toEqual([]);
+  return { result: result as unknown as Record<string, unknown>, response, log, checked };
+}
+
+function headerValues(headers: Header[], name: string): string[] {
+  return headers.filter(([key]) => key.toLowerCase() === name).map(([, value]) => value);
+}
+
+function fixed(status: string, headers: Header[], body: Uint8Array | string = '') {
+  return lint((_environ, startResponse) => {
+    startResponse(status, headers);
+    return [body];
+  });
+}
+
+describe.each(KINDS)('%s responses', (kind) => {
+  it('deliver three Set-Cookie lines, one with a comma in Expires', async () => {
+    const { response, result } = await call(kind, hello, { path: '/cookies' });
+    expect(response.statusCode).toBe(200);
+    expect(headerValues(response.headers, 'set-cookie')).toEqual(THREE_COOKIES);
+    if (kind === 'alb') {
+      // Single-value mode: one header name per cookie, differing only in case.
+      const names = Object.keys(result.headers as object).filter(
+        (name) => name.toLowerCase() === 'set-cookie',
+      );
+      expect(names).toEqual(['set-cookie', 'Set-cookie', 'sEt-cookie']);
+    }
+  });
+
+  it('send text as text and JSON as JSON', async () => {
+    const { response, result } = await call(kind, hello, { path: '/json' });
+    expect(Buffer.from(response.body).toString()).toBe('{"message":"Hello, World!"}');
+    expect(result.isBase64Encoded ?? result.bodyEncoding === 'base64').toBe(false);
+    expect(headerValues(response.headers, 'content-type')).toEqual(['application/json']);
+  });
+
+  it('send a binary body byte for byte, base64', async () => {
+    // The largest random body each front end's limit allows, up to 1 MiB.
+    const size = { alb: 700_000, 'alb-multi': 700_000, edge: 28_000 }[kind as string] ?? 1 << 20;
+    const bytes = randomBytes(size);
+    const { response, result } = await call(kind, hello, {
+      method: 'POST',
+      path: '/echo',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(Buffer.from(response.body).equals(bytes)).toBe(true);
+    expect(result.isBase64Encoded ?? result.bodyEncoding === 'base64').toBe(true);
+  });
+
+  it('send gzip-encoded text base64, and it inflates to the original', async () => {
+    const text = 'héllo wörld\n'.repeat(200);
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain; charset=utf-8'],
+        ['Content-Encoding', 'gzip'],
+      ],
+      gzipSync(text),
+    );
+    const { response, result } = await call(kind, app);
+    expect(result.isBase64Encoded ?? result.bodyEncoding === 'base64').toBe(true);
+    expect(gunzipSync(response.body).toString()).toBe(text);
+  });
+
+  it('send text that is not valid UTF-8 base64, unchanged', async () => {
+    const bytes = Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x00, 0xc3]);
+    const { response, result } = await call(
+      kind,
+      fixed('200 OK', [['Content-Type', 'text/plain']], bytes),
+    );
+    expect(result.isBase64Encoded ?? result.bodyEncoding === 'base64').toBe(true);
+    expect(Buffer.from(response.body).equals(bytes)).toBe(true);
+  });
+
+  it('keep a leading byte order mark in a text body', async () => {
+    const text = '\uFEFFa,b\n1,2\n';
+    const { response } = await call(kind, fixed('200 OK', [['Content-Type', 'text/csv']], text));
+    expect(Buffer.from(response.body).equals(Buffer.from(text))).toBe(true);
+  });
+
+  it('send an empty body as an empty string', async () => {
+    const { response, result } = await call(
+      kind,
+      fixed('200 OK', [['Content-Type', 'text/plain']]),
+    );
+    expect(result.body).toBe('');
+    expect(response.body.byteLength).toBe(0);
+  });
+
+  it('answer HEAD with headers and no body', async () => {
+    const { response } = await call(kind, hello, { method: 'HEAD', path: '/' });
+    expect(response.statusCode).toBe(200);
+    expect(headerValues(response.headers, 'content-type')).toEqual(['text/html; charset=utf-8']);
+    expect(response.body.byteLength).toBe(0);
+  });
+
+  it.each([
+    ['204 No Content', 204],
+    ['304 Not Modified', 304],
+  ])('send %s without a body', async (status, code) => {
+    const app = (_e: unknown, startResponse: (s: string, h: Header[]) => void) => {
+      startResponse(status, [['ETag', '"x"']]);
+      return [];
+    };
+    const { response } = await call(kind, app);
+    expect(response.statusCode).toBe(code);
+    expect(headerValues(response.headers, 'etag')).toEqual(['"x"']);
+    expect(response.body.byteLength).toBe(0);
+  });
+
+  it('turn an app error into a logged 500', async () => {
+    const app = () => {
+      throw new Error('boom');
+    };
+    const { response, log } = await call(kind, app);
+    expect(response.statusCode).toBe(500);
+    expect(Buffer.from(response.body).toString()).not.toContain('boom');
+    expect(log.lines.join('\n')).toContain('boom');
+  });
+
+  it('answer invalid base64 with 400 without calling the app', async () => {
+    const event = buildEvent(kind, {
+      method: 'POST',
+      path: '/echo',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from([1, 2, 3]),
+    }) as unknown as Record<string, unknown>;
+    const broken = 'not base64!';
+    if (kind === 'edge') {
+      const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
+        .request;
+      request.body.data = broken;
+    } else {
+      event.body = broken;
+    }
+    let called = false;
+    const log = captureLog();
+    const result = await handler(
+      () => {
+        called = true;
+        return [];
+      },
+      { logger: log.logger },
+    )(event as never);
+    expect(decodeResult(kind, result).statusCode).toBe(400);
+    expect(called).toBe(false);
+    expect(log.lines.join('\n')).toMatch(/not valid base64/);
+  });
+});
+
+describe('size limits', () => {
+  it.each([
+    ['aws-v1', 'REST API', 6_291_456],
+    ['aws-v2', 'HTTP API', 6_291_456],
+    ['function-url', 'Function URL', 6_291_456],
+    ['alb', 'ALB', 1_048_576],
+    ['alb-multi', 'ALB', 1_048_576],
+    ['edge', 'Lambda@Edge viewer-request', 40_960],
+  ] as const)('%s: over %s limit becomes a 500 that says how large', async (kind, name, limit) => {
+    // Binary goes base64 (4/3 larger): just over the limit once encoded.
+    const size = Math.ceil(((limit + 10) * 3) / 4);
+    const { response, log } = await call(kind, hello, { path: `/binary?size=${size}` });
+    expect(response.statusCode).toBe(500);
+    const line = log.lines.join('\n');
+    expect(line).toContain(`${name} limit of ${limit} bytes`);
+    expect(line).toMatch(/the response is \d+ bytes/);
+    expect(Number(/the response is (\d+) bytes/.exec(line)![1])).toBeGreaterThan(limit);
+    expect(line).toContain('streamHandler');
+  });
+
+  it('edge origin-request allows 1 MiB', async () => {
+    const { response } = await call('edge', hello, {
+      path: '/binary?size=600000',
+      eventType: 'origin-request',
+    });
+    expect(response.statusCode).toBe(200);
+    expect(Buffer.from(response.body).equals(Buffer.from(binaryPattern(600000)))).toBe(true);
+  });
+
+  it('text full of characters JSON escapes is measured as JSON', async () => {
+    // 1.2 MB of control characters: 7 MB once escaped as \u0001.
+    const text = '\u0001'.repeat(1_200_000);
+    const { response } = await call(
+      'aws-v2',
+      fixed('200 OK', [['Content-Type', 'text/plain']], text),
+    );
+    expect(response.statusCode).toBe(500);
+  });
+
+  it('a response just under the limit passes', async () => {
+    const { response } = await call('aws-v2', hello, { path: '/binary?size=4500000' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body.byteLength).toBe(4_500_000);
+  });
+});
+
+describe('the request side', () => {
+  async function environFor(
+    kind: EventKindName,
+    init: Parameters<typeof buildEvent>[1],
+    options: Parameters<typeof handler>[1] = {},
+  ): Promise<Record<string, string>> {
+    const { response } = await call(kind, echoApp, init, options);
+    return (JSON.parse(Buffer.from(response.body).toString()) as Echo).environ;
+  }
+
+  it('v1 on the execute-api domain puts the stage in SCRIPT_NAME', async () => {
+    const environ = await environFor('aws-v1', { path: '/users/7?q=a%20b', stage: 'prod' });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['/prod', '/users/7']);
+    expect(environ.REQUEST_URI).toBe('/prod/users/7?q=a%20b');
+  });
+
+  it('v1 rebuilds QUERY_STRING from decoded values, encoded again', async () => {
+    const environ = await environFor('aws-v1', { path: '/?a=1%262&a=x%20y&b=%C3%A9' });
+    expect(environ.QUERY_STRING).toBe('a=1%262&a=x%20y&b=%C3%A9');
+  });
+
+  it('v1 with stripStage false keeps the stage in PATH_INFO', async () => {
+    const environ = await environFor('aws-v1', { path: '/users' }, { stripStage: false });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/prod/users']);
+  });
+
+  it('a custom domain has no stage; basePath moves the mapping into SCRIPT_NAME', async () => {
+    const init = { path: '/api/users', host: 'example.com' };
+    expect((await environFor('aws-v1', init)).PATH_INFO).toBe('/api/users');
+    const environ = await environFor('aws-v1', init, { basePath: '/api/' });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO, environ.SERVER_NAME]).toEqual([
+      '/api',
+      '/users',
+      'example.com',
+    ]);
+  });
+
+  it('basePath cuts on a segment boundary only', async () => {
+    const options = { basePath: 'api' };
+    const other = await environFor('aws-v2', { path: '/apiary' }, options);
+    expect([other.SCRIPT_NAME, other.PATH_INFO]).toEqual(['', '/apiary']);
+    const exact = await environFor('aws-v2', { path: '/api' }, options);
+    expect([exact.SCRIPT_NAME, exact.PATH_INFO]).toEqual(['/api', '']);
+  });
+
+  it('v2 named stage: cut at a segment boundary into SCRIPT_NAME', async () => {
+    const named = await environFor('aws-v2', { path: '/x/y', stage: 'beta' });
+    expect([named.SCRIPT_NAME, named.PATH_INFO]).toEqual(['/beta', '/x/y']);
+    const end = await environFor('aws-v2', { path: '', stage: 'beta' });
+    expect([end.SCRIPT_NAME, end.PATH_INFO]).toEqual(['/beta', '/']);
+    const kept = await environFor('aws-v2', { path: '/x', stage: 'beta' }, { stripStage: false });
+    expect([kept.SCRIPT_NAME, kept.PATH_INFO]).toEqual(['', '/beta/x']);
+  });
+
+  it('v2 stage that is only a prefix of the first segment is not cut', async () => {
+    const event = buildEvent('aws-v2', { path: '/betamax' });
+    event.requestContext.stage = 'beta';
+    const result = await handler(echoApp)(event);
+    const echo = JSON.parse(Buffer.from(decodeResult('aws-v2', result).body).toString()) as Echo;
+    expect([echo.environ.SCRIPT_NAME, echo.environ.PATH_INFO]).toEqual(['', '/betamax']);
+  });
+
+  it('v2 keeps rawQueryString verbatim and joins cookies once', async () => {
+    const environ = await environFor('function-url', {
+      path: '/p?b=%2B&a=1+2&a=3',
+      headers: { cookie: 'x=1; y=2' },
+    });
+    expect(environ.QUERY_STRING).toBe('b=%2B&a=1+2&a=3');
+    expect(environ.HTTP_COOKIE).toBe('x=1; y=2');
+  });
+
+  it('ALB: REMOTE_ADDR is the hop the load balancer added, not a forged one', async () => {
+    const environ = await environFor('alb', {
+      headers: { 'x-forwarded-for': '6.6.6.6' },
+      sourceIp: '198.51.100.9',
+    });
+    expect(environ.HTTP_X_FORWARDED_FOR).toBe('6.6.6.6, 198.51.100.9');
+    expect(environ.REMOTE_ADDR).toBe('198.51.100.9');
+  });
+
+  it('ALB keeps query values as sent', async () => {
+    const environ = await environFor('alb-multi', { path: '/?k=%3Fa%3D1&k=b+c' });
+    expect(environ.QUERY_STRING).toBe('k=%3Fa%3D1&k=b+c');
+  });
+
+  it('a path that is not valid UTF-8 stays percent-encoded', async () => {
+    const environ = await environFor('aws-v2', { path: '/caf%C3%A9/%FF' });
+    expect(environ.PATH_INFO).toBe('/café/%FF');
+  });
+
+  it('a truncated Lambda@Edge body is refused with 413', async () => {
+    const event = buildEvent('edge', { method: 'POST', body: 'abc' });
+    event.Records[0]!.cf.request.body!.inputTruncated = true;
+    const log = captureLog();
+    const result = await handler(echoApp, log)(event);
+    expect(decodeResult('edge', result).statusCode).toBe(413);
+  });
+
+  it('v1 with headers: null and no query maps works', async () => {
+    const event = buildEvent('aws-v1', { path: '/x' });
+    event.headers = null;
+    event.multiValueHeaders = null;
+    const result = await handler(echoApp)(event);
+    const echo = JSON.parse(Buffer.from(decodeResult('aws-v1', result).body).toString()) as Echo;
+    expect(echo.environ.PATH_INFO).toBe('/x');
+    expect(echo.environ.SERVER_NAME).toBe('a1b2c3d4e5.execute-api.us-east-1.amazonaws.com');
+  });
+});
+
+describe('events that are not HTTP requests', () => {
+  it('a warm-up ping is answered without calling the app', async () => {
+    let called = false;
+    const result = await handler(() => {
+      called = true;
+      return [];
+    })({ source: 'serverless-plugin-warmup' });
+    expect(result).toEqual({});
+    expect(called).toBe(false);
+  });
+
+  it.each([
+    [{ Records: [{ s3: {} }] }, 'Records'],
+    [{ detail: {}, source: 'aws.events' }, 'detail, source'],
+    [{ httpMethod: 'GET' }, 'httpMethod'],
+  ])('an unknown event is an Error naming its keys (%j)', async (event, keys) => {
+    const log = captureLog();
+    const promise = handler(echoApp, log)(event as never);
+    await expect(promise).rejects.toThrow(`top-level keys [${keys}]`);
+    await expect(promise).rejects.not.toBeInstanceOf(TypeError);
+    expect(log.lines[0]).toContain(keys);
+  });
+
+  it.each([null, 'GET /', 42, []])('%j is refused clearly', async (event) => {
+    await expect(handler(echoApp, captureLog())(event as never)).rejects.toThrow(
+      /tsgi: the Lambda handler got/,
+    );
+  });
+});
+
+describe('isBinary option', () => {
+  it('the default treats textual types as text and the rest as binary', () => {
+    expect(isBinaryResponse([['Content-Type', 'application/problem+json']])).toBe(false);
+    expect(isBinaryResponse([['content-type', 'image/svg+xml']])).toBe(false);
+    expect(
+      isBinaryResponse([
+        ['Content-Type', 'text/html'],
+        ['Content-Encoding', 'br'],
+      ]),
+    ).toBe(true);
+    expect(isBinaryResponse([['Content-Type', 'application/octet-stream']])).toBe(true);
+    expect(isBinaryResponse([])).toBe(true);
+  });
+
+  it('overrides the choice, but never sends invalid UTF-8 as text', async () => {
+    const isBinary = (headers: readonly Header[]) =>
+      getHeader(headers, 'content-type') !== 'application/x-custom';
+    const text = await call(
+      'aws-v2',
+      fixed('200 OK', [['Content-Type', 'application/x-custom']], 'plain'),
+      {},
+      { isBinary },
+    );
+    expect(text.result.isBase64Encoded).toBe(false);
+    expect(text.result.body).toBe('plain');
+    const bad = Buffer.from([0xff, 0x41]);
+    const binary = await call(
+      'aws-v2',
+      fixed('200 OK', [['Content-Type', 'application/x-custom']], bad),
+      {},
+      { isBinary },
+    );
+    expect(binary.result.isBase64Encoded).toBe(true);
+    expect(Buffer.from(binary.response.body).equals(bad)).toBe(true);
+  });
+});
+
+describe('result shapes', () => {
+  it('ALB sends statusDescription as "<code> <reason>"', async () => {
+    const { result } = await call('alb', hello, { path: '/nowhere' });
+    expect(result.statusCode).toBe(404);
+    expect(result.statusDescription).toBe('404 Not Found');
+  });
+
+  it('Lambda@Edge sends status as a string and headers as {key, value} lists', async () => {
+    const { result } = await call('edge', hello, { path: '/json' });
+    expect(result.status).toBe('200');
+    expect(result.statusDescription).toBe('OK');
+    expect(result.headers).toEqual({
+      'content-type': [{ key: 'Content-Type', value: 'application/json' }],
+    });
+    expect(result.bodyEncoding).toBe('text');
+  });
+
+  it('v1 sends repeated headers in multiValueHeaders and single ones in headers', async () => {
+    const { result } = await call('aws-v1', hello, { path: '/cookies' });
+    expect(result.headers).toEqual({ 'Content-Type': 'text/plain; charset=utf-8' });
+    expect(result.multiValueHeaders).toEqual({ 'Set-Cookie': THREE_COOKIES });
+  });
+
+  it('v2 joins repeated headers other than Set-Cookie with ", "', async () => {
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain'],
+        ['Vary', 'Accept'],
+        ['vary', 'Origin'],
+      ],
+      'x',
+    );
+    const { result } = await call('aws-v2', app);
+    expect(result.headers).toEqual({ 'Content-Type': 'text/plain', Vary: 'Accept, Origin' });
+    expect(result.cookies).toEqual([]);
+  });
+});
