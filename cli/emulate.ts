@@ -1,0 +1,212 @@
+/**
+ * `tsgi serve --emulate <platform>`: each HTTP request becomes that platform's event (or
+ * Request), runs through the real adapter, and the platform's answer goes back as HTTP, the way
+ * serverless-offline does for API Gateway. What works here works behind the front end.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { Readable } from 'node:stream';
+import {
+  buildEvent,
+  decodeResult,
+  type EventKindName,
+  handler,
+} from '../adapters/aws-lambda/index.js';
+import { fetchHandler } from '../adapters/cloudflare/index.js';
+import { DEFAULT_MAX_BODY_SIZE, type RequestLog } from '../adapters/node/index.js';
+import { type App, concatBytes, type Header, isHopByHop, plainResponse } from '../src/index.js';
+import { oneLine } from './errors.js';
+import { localContext } from './lambda.js';
+import type { Emulated } from './serve.js';
+
+export interface EmulateOptions {
+  maxBodySize?: number;
+  onResponse?: (log: RequestLog) => void;
+}
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+class TooLarge extends Error {}
+
+/** The request's end-to-end headers, in order; hop-by-hop ones never reach a platform. */
+function requestHeaders(req: IncomingMessage): Header[] {
+  const pairs: Header[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!isHopByHop(raw[i]!)) pairs.push([raw[i]!, raw[i + 1]!]);
+  }
+  return pairs;
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) throw new TooLarge();
+    chunks.push(chunk);
+  }
+  return concatBytes(chunks, size);
+}
+
+/** Times the exchange and counts the bytes sent, for the access log. */
+function observe(req: IncomingMessage, res: ServerResponse, options: EmulateOptions) {
+  const started = performance.now();
+  const log = { bytes: 0, aborted: false };
+  res.once('close', () => {
+    options.onResponse?.({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      status: res.statusCode,
+      bytes: log.bytes,
+      ms: performance.now() - started,
+      aborted: log.aborted || !res.writableFinished,
+    });
+  });
+  return log;
+}
+
+function sendPlain(res: ServerResponse, code: number, text: string, method?: string): number {
+  const response = plainResponse(code, text, method);
+  res.writeHead(code, response.reason, [...response.headers, ['Connection', 'close']]);
+  res.end(response.body);
+  return response.body.byteLength;
+}
+
+// The Function URL front end is recognised by its own domain, so its events keep it.
+const KEEPS_DOMAIN: readonly EventKindName[] = ['function-url'];
+
+function lambdaListener(kind: EventKindName, app: App, options: EmulateOptions): Listener {
+  const invoke = handler(app);
+  const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  return (req, res) => {
+    const log = observe(req, res, options);
+    (async () => {
+      let body: Uint8Array;
+      try {
+        body = await readBody(req, max);
+      } catch (error) {
+        if (!(error instanceof TooLarge)) throw error;
+        log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method);
+        return;
+      }
+      const host = req.headers.host;
+      const event = buildEvent(kind, {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: requestHeaders(req),
+        ...(body.byteLength > 0 && { body }),
+        ...(host !== undefined && !KEEPS_DOMAIN.includes(kind) && { host }),
+        ...(req.socket.remoteAddress !== undefined && { sourceIp: req.socket.remoteAddress }),
+      });
+      let decoded: ReturnType<typeof decodeResult>;
+      try {
+        decoded = decodeResult(kind, await invoke(event, localContext()));
+      } catch (error) {
+        // Where the front end would answer 502 (the handler threw or its result is malformed).
+        console.error(`tsgi: ${oneLine(error)}`);
+        log.bytes = sendPlain(res, 502, `Bad Gateway: ${oneLine(error)}\n`, req.method);
+        return;
+      }
+      res.writeHead(
+        decoded.statusCode,
+        STATUS_CODES[decoded.statusCode] ?? 'Unknown',
+        decoded.headers,
+      );
+      res.end(decoded.body);
+      log.bytes = decoded.body.byteLength;
+    })().catch((error: unknown) => {
+      console.error('tsgi: emulation failure:', error);
+      res.destroy();
+    });
+  };
+}
+
+function cloudflareListener(app: App, options: EmulateOptions): Listener {
+  const fetch = fetchHandler(app);
+  const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  return (req, res) => {
+    const log = observe(req, res, options);
+    (async () => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > max) {
+        log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method);
+        return;
+      }
+      const headers = new Headers();
+      for (const [name, value] of requestHeaders(req)) headers.append(name, value);
+      // Cloudflare vouches for the client address in CF-Connecting-IP and says so with `cf`.
+      headers.set('CF-Connecting-IP', req.socket.remoteAddress ?? '127.0.0.1');
+      const method = req.method ?? 'GET';
+      const hasBody = method !== 'GET' && method !== 'HEAD';
+      const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, {
+        method,
+        headers,
+        ...(hasBody && {
+          body: Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>,
+          duplex: 'half',
+        }),
+      } as RequestInit);
+      Object.defineProperty(request, 'cf', {
+        value: { colo: 'LOCAL', country: 'XX', httpProtocol: `HTTP/${req.httpVersion}` },
+      });
+      const pending: Promise<unknown>[] = [];
+      const ctx = { waitUntil: (promise: Promise<unknown>) => void pending.push(promise) };
+      const response = await fetch(request, {}, ctx);
+      const out: Header[] = [];
+      response.headers.forEach((value, name) => {
+        if (name !== 'set-cookie') out.push([name, value]);
+      });
+      for (const cookie of response.headers.getSetCookie()) out.push(['set-cookie', cookie]);
+      res.writeHead(response.status, response.statusText || STATUS_CODES[response.status], out);
+      if (response.body) {
+        const reader = response.body.getReader();
+        res.once('close', () => {
+          if (!res.writableFinished) void reader.cancel().catch(() => {});
+        });
+        try {
+          for (let step = await reader.read(); !step.done; step = await reader.read()) {
+            log.bytes += step.value.byteLength;
+            if (!res.write(step.value)) await drained(res);
+            if (res.destroyed) break;
+          }
+        } catch {
+          log.aborted = true;
+          res.socket?.end();
+          return;
+        }
+      }
+      if (!res.destroyed) res.end();
+      await Promise.allSettled(pending);
+    })().catch((error: unknown) => {
+      console.error('tsgi: emulation failure:', error);
+      res.destroy();
+    });
+  };
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * A request listener that runs each request through the adapter for `platform`.
+ *
+ * @example
+ * ```ts
+ * createServer(emulateListener('aws-v2', app, {})).listen(5000, '127.0.0.1');
+ * ```
+ */
+export function emulateListener(platform: Emulated, app: App, options: EmulateOptions): Listener {
+  return platform === 'cloudflare'
+    ? cloudflareListener(app, options)
+    : lambdaListener(platform, app, options);
+}

@@ -1,0 +1,59 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * How the command reports a problem with what it was given: one line on stderr, exit status 2,
+ * no stack trace (the stack would point into tsgi, not at the user's mistake).
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Thrown while evaluating the user's module (a syntax error, a failing top-level statement). */
+export class ModuleError extends Error {
+  override name = 'ModuleError';
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${file} failed to load`);
+  }
+}
+
+/** The message of anything thrown, on one line. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').find((line) => line.trim() !== '') ?? text;
+}
+
+/**
+ * The text for an app that could not be loaded: for an error in the user's own module, its stack
+ * (it points at their code); for anything else, the message.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof ModuleError) {
+    return `${error.message}:\n${userStack(error.cause)}`;
+  }
+  return oneLine(error);
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** tsx runs a CommonJS TypeScript file from a `data:` URL that ends with the real path. */
+function readableFrame(line: string): string {
+  return line.replace(/data:text\/javascript,[^?]*\?filePath=([^:)\s]+)/, (_, path: string) =>
+    decodeURIComponent(path).replace(/\?.*$/, ''),
+  );
+}
+
+/** An error's stack without the frames inside tsgi's dependencies and Node itself. */
+function userStack(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const lines = (error.stack ?? error.message).split('\n');
+  const own = lines
+    .filter((line) => /^\s+at /.test(line) && !/node_modules|\(node:|at node:/.test(line))
+    .filter((line) => !line.includes(HERE))
+    .map(readableFrame);
+  const message = lines.filter((line) => !/^\s+at /.test(line)).join('\n');
+  return own.length > 0 ? `${message}\n${own.join('\n')}` : message;
+}

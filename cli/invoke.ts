@@ -1,0 +1,71 @@
+/**
+ * `tsgi invoke <module> --event <file|->`: runs the Lambda adapter's handler on an event, as the
+ * Lambda runtime would, and prints the result.
+ */
+import { decodeResult, handler, type LambdaEvent } from '../adapters/aws-lambda/index.js';
+import { fromUtf8, isValidUtf8 } from '../src/index.js';
+import { parseCommand } from './args.js';
+import { oneLine, UsageError } from './errors.js';
+import { localContext, readJsonObject, resultShape } from './lambda.js';
+import { loadApp } from './load.js';
+
+export const invokeHelp = `Usage: tsgi invoke <module> --event <file|-> [options]
+
+Runs the app's Lambda handler (tsgi/aws-lambda) on one event and prints the result JSON.
+The event may be API Gateway REST (v1) or HTTP API (v2), Function URL, ALB or Lambda@Edge.
+
+Options:
+  -e, --event <file|->    the event JSON (- reads stdin; a UTF-8 BOM is fine)
+  -c, --context <file>    a context JSON to use instead of the local one
+      --http              print the result as the HTTP response a client would get
+      --export <name>     the export that holds the app (default: the default export)
+  -h, --help              show this help
+
+Examples:
+  tsgi invoke app.ts --event events/get.json
+  tsgi event aws-v2 GET /hello | tsgi invoke app.ts --event - --http`;
+
+export async function invokeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand('invoke', args, {
+    event: { type: 'string', short: 'e' },
+    context: { type: 'string', short: 'c' },
+    http: { type: 'boolean' },
+    export: { type: 'string' },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError('usage: tsgi invoke <module> --event <file|-> (see tsgi invoke --help)');
+  }
+  if (values.event === undefined) throw new UsageError('missing --event <file|->');
+  const event = readJsonObject(values.event, 'event');
+  const context =
+    values.context !== undefined
+      ? { ...localContext(), ...readJsonObject(values.context, 'context') }
+      : localContext();
+  const shape = resultShape(event);
+  if (values.http && shape === undefined && event.source !== 'serverless-plugin-warmup') {
+    throw new UsageError('--http: the event is not one an HTTP front end sends');
+  }
+  const app = await loadApp(positionals[0], {
+    ...(values.export !== undefined && { exportName: values.export }),
+  });
+
+  let result: unknown;
+  try {
+    result = await handler(app)(event as unknown as LambdaEvent, context);
+  } catch (error) {
+    // The handler has logged why (an event no front end sends); the invocation failed.
+    process.stderr.write(`tsgi: the invocation failed: ${oneLine(error)}\n`);
+    return 1;
+  }
+  if (!values.http || shape === undefined) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  }
+  const res = decodeResult(shape, result);
+  let out = `HTTP/1.1 ${res.statusCode}\n`;
+  for (const [name, value] of res.headers) out += `${name}: ${value}\n`;
+  process.stdout.write(`${out}\n`);
+  if (isValidUtf8(res.body)) process.stdout.write(fromUtf8(res.body));
+  else process.stdout.write(`[${res.body.byteLength} bytes of binary data]\n`);
+  return 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * What `invoke` and `--emulate` need around the Lambda adapter: a local context, reading an event
+ * file, and naming the kind of an event so its result can be read back as HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventKindName, LambdaContext } from '../adapters/aws-lambda/index.js';
+import { oneLine, UsageError } from './errors.js';
+import { readInput } from './http-input.js';
+
+const START = Date.now();
+
+/** A context shaped like the Node runtime's, for a function named `tsgi-local`. */
+export function localContext(): LambdaContext {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'tsgi-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tsgi-local',
+    memoryLimitInMB: '128',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/tsgi-local',
+    logStreamName: `${new Date(START).toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]local`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+/** A JSON object from a file or `-` (stdin); a leading BOM is dropped. */
+export function readJsonObject(file: string, what: string): Record<string, unknown> {
+  const text = readInput(file, what)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const where = file === '-' ? 'stdin' : file;
+    throw new UsageError(`the ${what} in ${where} is not valid JSON: ${oneLine(error)}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`the ${what} in ${file === '-' ? 'stdin' : file} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object'
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/**
+ * The shape a result for this event comes back in, so `--http` can decode it. Recognised from
+ * the event's fields as SPEC §4 describes them; undefined for an event no front end sends.
+ */
+export function resultShape(event: Record<string, unknown>): EventKindName | undefined {
+  const context = event.requestContext;
+  const records = event.Records;
+  if (Array.isArray(records) && field(field(records[0], 'cf'), 'request') !== undefined) {
+    return 'edge';
+  }
+  if (field(context, 'elb') !== undefined) {
+    return event.multiValueHeaders !== undefined ? 'alb-multi' : 'alb';
+  }
+  if (event.version === '2.0' && field(context, 'http') !== undefined) {
+    const domain = field(context, 'domainName');
+    return typeof domain === 'string' && /\.lambda-url\.[^.]+\.on\.aws$/.test(domain)
+      ? 'function-url'
+      : 'aws-v2';
+  }
+  if (typeof event.httpMethod === 'string' && context !== undefined) return 'aws-v1';
+  return undefined;
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HELLO, runCli } from './_cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsgi-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tsgi help, version and errors', () => {
+  it('prints help and the version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['serve', 'invoke', 'request', 'event']) {
+      expect(help.stdout).toContain(command);
+    }
+    const serveHelp = await runCli(['serve', '--help']);
+    expect(serveHelp.code).toBe(0);
+    expect(serveHelp.stdout).toContain('--emulate');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it.each([
+    [
+      ['request', join(dir, 'missing.ts'), 'GET', '/'],
+      /^tsgi: cannot find module .*missing\.ts\n$/,
+    ],
+    [['request', 'package.json', 'GET', '/'], /must be \.js, \.mjs, \.cjs or \.ts/],
+    [['frobnicate'], /^tsgi: unknown command "frobnicate"/],
+    [['serve', HELLO, '--port', 'eighty'], /--port must be a number/],
+    [['serve', HELLO, '--emulate', 'mainframe'], /--emulate must be one of/],
+    [['request', HELLO, 'GET'], /usage: tsgi request/],
+    [['request', HELLO, 'GET', '/', '-H', 'no colon'], /is not a header/],
+    [['request', HELLO, 'POST', '/echo', '-d', `@${join(dir, 'nope.bin')}`], /cannot read data/],
+  ])('%j: one clear line on stderr, exit status 2', async (args, message) => {
+    const res = await runCli(args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a module without an app, naming the export it looked for', async () => {
+    const module = join(dir, 'noapp.mjs');
+    writeFileSync(module, 'export const notAnApp = 42;\n');
+    const missing = await runCli(['request', module, 'GET', '/']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/has no app: its default export is nothing/);
+    const named = await runCli(['request', module, 'GET', '/', '--export', 'notAnApp']);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/its export "notAnApp" is a number/);
+  });
+
+  it('reports a module that fails to load with its error, exit status 1', async () => {
+    const module = join(dir, 'broken.ts');
+    writeFileSync(module, 'export default (\n');
+    const res = await runCli(['request', module, 'GET', '/']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/broken\.ts failed to load/);
+    expect(res.stderr).toMatch(/Unexpected end of file/);
+  });
+});
+
+describe('tsgi request', () => {
+  it('prints the status line, headers and body', async () => {
+    const res = await runCli(['request', HELLO, 'GET', '/cookies']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toBe(
+      'HTTP/1.1 200 OK\n' +
+        'Content-Type: text/plain; charset=utf-8\n' +
+        'Set-Cookie: a=1; Path=/\n' +
+        'Set-Cookie: b=2; Path=/; HttpOnly\n' +
+        'Set-Cookie: c=3; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/\n' +
+        '\n' +
+        'three cookies',
+    );
+  });
+
+  it('loads a plain .mjs module and its named export', async () => {
+    const module = join(dir, 'named.mjs');
+    writeFileSync(
+      module,
+      `export const api = (environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [environ.REQUEST_METHOD + ' ' + environ.PATH_INFO + ' ' + environ.HTTP_X_NAME];
+};
+`,
+    );
+    const res = await runCli([
+      'request',
+      module,
+      'delete',
+      '/thing',
+      '--export',
+      'api',
+      '-H',
+      'X-Name: Ada',
+    ]);
+    expect(res.code).toBe(0);
+    expect(res.stdout.endsWith('\n\nDELETE /thing Ada')).toBe(true);
+  });
+
+  it('sends -d @file byte for byte and writes a binary body with -o', async () => {
+    const input = join(dir, 'in.bin');
+    const output = join(dir, 'out.bin');
+    const bytes = randomBytes(100_000);
+    writeFileSync(input, bytes);
+    const res = await runCli([
+      'request',
+      HELLO,
+      'POST',
+      '/echo',
+      '-H',
+      'Content-Type: application/octet-stream',
+      '-d',
+      `@${input}`,
+      '-o',
+      output,
+    ]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Content-Length: 100000\n');
+    expect(Buffer.compare(readFileSync(output), bytes)).toBe(0);
+
+    const stdin = await runCli(['request', HELLO, 'POST', '/echo', '-d', '@-'], {
+      input: 'a=1&b=2',
+    });
+    expect(stdin.stdout).toContain('Content-Type: application/x-www-form-urlencoded\n');
+    expect(stdin.stdout.endsWith('\n\na=1&b=2')).toBe(true);
+
+    const binary = await runCli(['request', HELLO, 'GET', '/binary?size=64']);
+    expect(binary.code).toBe(0);
+    expect(binary.stderr).toMatch(/64 bytes of binary data; save it with -o FILE/);
+  });
+});

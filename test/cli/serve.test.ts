@@ -1,0 +1,173 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, HELLO, startServe } from './_cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsgi-serve-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+
+async function get(url: string): Promise<{ status: number; text: string; type: string }> {
+  const res = await fetch(url);
+  return {
+    status: res.status,
+    text: await res.text(),
+    type: res.headers.get('content-type') ?? '',
+  };
+}
+
+describe('tsgi serve', () => {
+  it('prints its URL, serves the app and logs one line per request', async () => {
+    const server = await startServe([HELLO, '--port', '0']);
+    try {
+      expect(server.stdout()).toMatch(/serving .*app\.ts on http:\/\/127\.0\.0\.1:\d+/);
+      const res = await get(`${server.url}/json`);
+      expect(res).toEqual({
+        status: 200,
+        text: '{"message":"Hello, World!"}',
+        type: 'application/json',
+      });
+      await eventually(async () =>
+        /^GET \/json 200 27B [\d.]+ms$/m.test(server.stdout()) ? true : undefined,
+      );
+      const cookies = await fetch(`${server.url}/cookies`);
+      expect(cookies.headers.getSetCookie()).toHaveLength(3);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('streams a response in pieces as the app yields them', async () => {
+    const server = await startServe([HELLO, '--port', '0']);
+    try {
+      const res = await fetch(`${server.url}/stream?n=3&delay=400`);
+      const reader = res.body!.getReader();
+      const pieces: string[] = [];
+      for (let step = await reader.read(); !step.done; step = await reader.read()) {
+        pieces.push(new TextDecoder().decode(step.value));
+      }
+      expect(pieces.join('')).toBe('chunk 0\nchunk 1\nchunk 2\n');
+      // 400 ms apart, the chunks cannot arrive as one piece unless the server buffered them.
+      expect(pieces.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("runs the app's close() when the client disconnects mid-stream", async () => {
+    const marker = join(dir, 'closed.txt');
+    const module = join(dir, 'endless.ts');
+    writeFileSync(
+      module,
+      `import { writeFileSync } from 'node:fs';
+export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return (async function* () {
+    try {
+      for (;;) {
+        yield 'tick\\n';
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      writeFileSync(${JSON.stringify(marker)}, 'closed');
+    }
+  })();
+};
+`,
+    );
+    const server = await startServe([module, '--port', '0']);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${server.url}/`, (res) => {
+          res.once('data', () => {
+            res.destroy();
+            resolve();
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(await eventually(async () => (existsSync(marker) ? 'yes' : undefined))).toBe('yes');
+      expect(readFileSync(marker, 'utf8')).toBe('closed');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--reload restarts on a change to an imported file, keeps the port, survives a syntax error', async () => {
+    const module = join(dir, 'reloading.ts');
+    const message = join(dir, 'message.ts');
+    writeFileSync(message, "export const message = 'one';\n");
+    writeFileSync(
+      module,
+      `import { message } from './message.ts';
+export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [message];
+};
+`,
+    );
+    const server = await startServe([module, '--port', '0', '--reload']);
+    const answer = (want: string) =>
+      eventually(async () => {
+        const res = await get(`${server.url}/`);
+        return res.text.includes(want) ? res : undefined;
+      });
+    try {
+      expect((await answer('one')).status).toBe(200);
+      writeFileSync(message, "export const message = 'two';\n");
+      expect((await answer('two')).status).toBe(200);
+
+      writeFileSync(message, "export const message = 'thr\n");
+      const broken = await answer('failed to load');
+      expect(broken.status).toBe(500);
+      expect(broken.text).toContain('message.ts');
+      expect(server.stderr()).toContain('Unterminated string literal');
+
+      writeFileSync(message, "export const message = 'three';\n");
+      expect((await answer('three')).status).toBe(200);
+      expect(server.stdout()).toContain('message.ts changed, restarting');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--debug answers an app error with an HTML page: error, source lines, environ', async () => {
+    const module = join(dir, 'failing.ts');
+    writeFileSync(
+      module,
+      `export default (environ: Record<string, unknown>) => {
+  const reason = 'the widget is missing';
+  throw new Error(reason + ' for ' + environ.PATH_INFO);
+};
+`,
+    );
+    const debug = await startServe([module, '--port', '0', '--debug']);
+    try {
+      const res = await fetch(`${debug.url}/widgets?id=7`, {
+        headers: { 'X-Probe': 'probe-value' },
+      });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const html = await res.text();
+      expect(html).toContain('Error: the widget is missing for /widgets');
+      expect(html).toContain('throw new Error(reason + &#39; for &#39; + environ.PATH_INFO);');
+      expect(html).toContain('failing.ts');
+      expect(html).toMatch(/<td>HTTP_X_PROBE<\/td><td>probe-value<\/td>/);
+      expect(html).toMatch(/<td>QUERY_STRING<\/td><td>id=7<\/td>/);
+      expect(debug.stderr()).toContain('the widget is missing');
+    } finally {
+      await debug.stop();
+    }
+    const plain = await startServe([module, '--port', '0']);
+    try {
+      const res = await fetch(`${plain.url}/widgets`);
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe('Internal Server Error\n');
+    } finally {
+      await plain.stop();
+    }
+  });
+});
