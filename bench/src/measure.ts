@@ -1,0 +1,130 @@
+/**
+ * Interleaved throughput measurement: every candidate runs one timed batch per round, in an order
+ * that rotates each round, so drift in the machine's load hits all of them alike.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+/** A full collection before each batch, so one candidate's garbage is not billed to the next. */
+const gc = runInNewContext('gc') as () => void;
+
+/** Something to time: runs `n` operations and returns the nanoseconds they took. */
+export interface Subject {
+  name: string;
+  batch(n: number): Promise<number>;
+}
+
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface Measured {
+  name: string;
+  /** Operations per second, one value per round. */
+  ops: number[];
+}
+
+export function stats(values: readonly number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/** The batch size that takes about `targetMs` (also warms the subject up). */
+async function calibrate(subject: Subject, targetMs: number): Promise<number> {
+  let n = 1;
+  for (;;) {
+    const ns = await subject.batch(n);
+    if (ns >= targetMs * 1e5 || n >= 1 << 22) {
+      // Time it again at the right size: the first batches ran cold.
+      const size = Math.max(1, Math.round((n * targetMs * 1e6) / ns));
+      const again = await subject.batch(size);
+      return Math.max(1, Math.round((size * targetMs * 1e6) / again));
+    }
+    n *= 2;
+  }
+}
+
+export interface CompareOptions {
+  rounds: number;
+  batchMs: number;
+}
+
+/** Runs every subject `rounds` times, interleaved, and returns ops/s per round. */
+export async function compare(
+  subjects: readonly Subject[],
+  options: CompareOptions,
+): Promise<Measured[]> {
+  const sizes = new Map<Subject, number>();
+  for (const subject of subjects) sizes.set(subject, await calibrate(subject, options.batchMs));
+  const ops = new Map<Subject, number[]>(subjects.map((s) => [s, []]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (let i = 0; i < subjects.length; i++) {
+      const subject = subjects[(i + round) % subjects.length]!;
+      const n = sizes.get(subject)!;
+      gc();
+      const ns = await subject.batch(n);
+      ops.get(subject)!.push((n * 1e9) / ns);
+    }
+  }
+  return subjects.map((s) => ({ name: s.name, ops: ops.get(s)! }));
+}
+
+/** Per-round comparison with the floor (same round, so the same machine state). */
+export function againstFloor(candidate: Measured, floor: Measured) {
+  const extraUs = candidate.ops.map((ops, i) => 1e6 / ops - 1e6 / floor.ops[i]!);
+  const ratio = candidate.ops.map((ops, i) => ops / floor.ops[i]!);
+  return { ops: stats(candidate.ops), extraUs: stats(extraUs), ratio: stats(ratio) };
+}
+
+/** One candidate's line in a table. */
+export interface Row {
+  candidate: string;
+  /** Why it was not timed, when its answer was wrong. */
+  wrong?: string;
+  ops?: ReturnType<typeof againstFloor>;
+}
+
+/** One scenario on one kind of input, every candidate in it. */
+export interface Table {
+  scenario: string;
+  kind: string;
+  rows: Row[];
+}
+
+export interface Verified {
+  name: string;
+  wrong?: string;
+  subject?: Subject;
+}
+
+/** Times the candidates whose answers were right; the first one is the floor. */
+export async function measureTable(
+  scenario: string,
+  kind: string,
+  candidates: readonly Verified[],
+  options: CompareOptions,
+  log: (line: string) => void,
+): Promise<Table> {
+  if (candidates[0]!.wrong !== undefined)
+    throw new Error(`the floor is wrong: ${candidates[0]!.wrong}`);
+  const rows: Row[] = [];
+  const subjects: Subject[] = [];
+  for (const c of candidates) {
+    if (c.wrong !== undefined)
+      log(`  ${scenario} ${kind}: ${c.name} is wrong, not timed: ${c.wrong}`);
+    rows.push(
+      c.wrong === undefined ? { candidate: c.name } : { candidate: c.name, wrong: c.wrong },
+    );
+    if (c.subject) subjects.push(c.subject);
+  }
+  log(`${scenario} ${kind}: timing ${subjects.length} candidates`);
+  const measured = await compare(subjects, options);
+  for (const m of measured)
+    rows.find((r) => r.candidate === m.name)!.ops = againstFloor(m, measured[0]!);
+  return { scenario, kind, rows };
+}
