@@ -1,0 +1,322 @@
+/**
+ * The App (Flask's `Flask`): routes, hooks and error handlers around Request and Response.
+ * It is itself an app, and delegates each call to its replaceable `wsgiApp` (SPEC §1).
+ */
+import type { AppIterable, Environ, StartResponse } from '../core/types.js';
+import { BaseApp } from './callable.js';
+import { HTTPException, InternalServerError, MethodNotAllowed, NotFound } from './exceptions.js';
+import { DEFAULT_LIMITS, Request, type RequestLimits } from './request.js';
+import { Response } from './response.js';
+import { type RouteParams, Router } from './routing.js';
+
+/**
+ * What a view may return: a Response as it is; a string as HTML; bytes as
+ * `application/octet-stream`; a stream or (async) generator streamed as HTML; anything else as JSON.
+ */
+export type ViewResult =
+  | Response
+  | string
+  | Uint8Array
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<string | Uint8Array>
+  | Generator<string | Uint8Array>
+  | number
+  | boolean
+  | object;
+
+/** A view: the request and the rule's typed parameters in, a {@link ViewResult} out. */
+export type View<P = Record<string, unknown>> = (
+  request: Request,
+  params: P,
+) => ViewResult | Promise<ViewResult>;
+
+/** Options for {@link App.route}. */
+export interface RouteOptions {
+  /** Default `['GET']` (HEAD comes with GET; OPTIONS is answered for every path). */
+  methods?: readonly string[];
+  /** The name for {@link App.urlFor}; default the view function's name, else the rule. */
+  name?: string;
+}
+
+/** Runs before each view; returning a result answers the request without the view. */
+export type BeforeRequest = (
+  request: Request,
+) => ViewResult | undefined | Promise<ViewResult | undefined>;
+/** Runs after each response is made (errors' too); may change it or return another. */
+export type AfterRequest = (
+  response: Response,
+  request: Request,
+) => Response | undefined | Promise<Response | undefined>;
+/** Turns an error into a result; a non-Response result gets the error's status. */
+export type ErrorHandler<E = unknown> = (
+  error: E,
+  request: Request,
+) => ViewResult | Promise<ViewResult>;
+
+// biome-ignore lint/suspicious/noExplicitAny: error classes take any constructor arguments
+type ErrorClass<E> = abstract new (...args: any[]) => E;
+
+/** Options for `new App()`. */
+export interface AppOptions extends RequestLimits {
+  /** A name for logs and docs. Default `app`. */
+  name?: string;
+}
+
+function isStream(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  return (
+    typeof (value as ReadableStream).getReader === 'function' ||
+    Symbol.asyncIterator in value ||
+    (Symbol.iterator in value &&
+      !Array.isArray(value) &&
+      typeof (value as Generator).next === 'function')
+  );
+}
+
+/**
+ * A routing web app in the manner of Flask. Also exported as `App` (a value only: in type
+ * positions `App` stays the protocol's function type, which every Application satisfies).
+ *
+ * @example
+ * ```ts
+ * const app = new App();
+ * app.route('/', () => '<p>Hello, World!</p>');
+ * app.route('/users/<int:id>', (request, { id }) => ({ id }));
+ * app.route('/items', { methods: ['POST'] }, async (request) => Response.json(await request.json(), { status: 201 }));
+ * export default app; // an app: any adapter runs it
+ * ```
+ */
+export class Application extends BaseApp {
+  override name: string;
+  readonly router = new Router<View>();
+  readonly limits: Required<RequestLimits>;
+  readonly #before: BeforeRequest[] = [];
+  readonly #after: AfterRequest[] = [];
+  readonly #byCode = new Map<number, ErrorHandler>();
+  readonly #byClass = new Map<unknown, ErrorHandler>();
+
+  constructor(options: AppOptions = {}) {
+    super();
+    this.name = options.name ?? 'app';
+    this.limits = {
+      maxContentLength: options.maxContentLength ?? DEFAULT_LIMITS.maxContentLength,
+      maxFormMemorySize: options.maxFormMemorySize ?? DEFAULT_LIMITS.maxFormMemorySize,
+      maxFormParts: options.maxFormParts ?? DEFAULT_LIMITS.maxFormParts,
+    };
+  }
+
+  /** Adds a route. The view gets the request and the rule's parameters, typed from the rule. */
+  route<P extends string>(path: P, view: View<RouteParams<P>>): this;
+  route<P extends string>(path: P, options: RouteOptions, view: View<RouteParams<P>>): this;
+  route<P extends string>(
+    path: P,
+    optionsOrView: RouteOptions | View<RouteParams<P>>,
+    maybeView?: View<RouteParams<P>>,
+  ): this {
+    const options = typeof optionsOrView === 'function' ? {} : optionsOrView;
+    const view = typeof optionsOrView === 'function' ? optionsOrView : maybeView;
+    if (typeof view !== 'function') throw new TypeError(`route ${path} needs a view function`);
+    this.router.add(path, view as View, {
+      ...(options.methods !== undefined && { methods: options.methods }),
+      name: options.name ?? (view.name || path),
+    });
+    return this;
+  }
+
+  /** `route(path, { methods: ['GET'] }, view)`. */
+  get<P extends string>(path: P, view: View<RouteParams<P>>): this {
+    return this.route(path, { methods: ['GET'] }, view);
+  }
+
+  post<P extends string>(path: P, view: View<RouteParams<P>>): this {
+    return this.route(path, { methods: ['POST'] }, view);
+  }
+
+  put<P extends string>(path: P, view: View<RouteParams<P>>): this {
+    return this.route(path, { methods: ['PUT'] }, view);
+  }
+
+  patch<P extends string>(path: P, view: View<RouteParams<P>>): this {
+    return this.route(path, { methods: ['PATCH'] }, view);
+  }
+
+  delete<P extends string>(path: P, view: View<RouteParams<P>>): this {
+    return this.route(path, { methods: ['DELETE'] }, view);
+  }
+
+  /** Adds a hook that runs before every view, in the order added. */
+  beforeRequest(hook: BeforeRequest): this {
+    this.#before.push(hook);
+    return this;
+  }
+
+  /** Adds a hook that runs on every response, in the order added. */
+  afterRequest(hook: AfterRequest): this {
+    this.#after.push(hook);
+    return this;
+  }
+
+  /**
+   * Handles errors by status code (`404`, `500` for any unhandled error) or by error class
+   * (the nearest superclass with a handler wins).
+   *
+   * @example
+   * ```ts
+   * app.errorHandler(404, () => Response.json({ error: 'not found' }, { status: 404 }));
+   * app.errorHandler(ValidationError, (error) => ({ error: error.message })); // sent as 500
+   * ```
+   */
+  errorHandler(code: number, handler: ErrorHandler<HTTPException>): this;
+  errorHandler<E>(type: ErrorClass<E>, handler: ErrorHandler<E>): this;
+  errorHandler(key: number | ErrorClass<unknown>, handler: ErrorHandler<never>): this {
+    if (typeof key === 'number') this.#byCode.set(key, handler as ErrorHandler);
+    else this.#byClass.set(key, handler as ErrorHandler);
+    return this;
+  }
+
+  /**
+   * The URL of a named route. With `request`, it includes the app's mount point (SCRIPT_NAME),
+   * and with `external` too the scheme and host.
+   *
+   * @example
+   * ```ts
+   * app.route('/users/<int:id>', { name: 'user' }, view);
+   * app.urlFor('user', { id: 7, tab: 'posts' }); // '/users/7?tab=posts'
+   * ```
+   */
+  urlFor(
+    name: string,
+    params: Record<string, unknown> = {},
+    options: { request?: Request; external?: boolean } = {},
+  ): string {
+    const path = this.router.build(name, params);
+    const { request } = options;
+    if (!request) {
+      if (options.external) throw new TypeError('urlFor with external: true needs a request');
+      return path;
+    }
+    const root = request.rootUrl.slice(0, -1);
+    return options.external ? root + path : root.slice(request.hostUrl.length - 1) + path;
+  }
+
+  /** The app: wraps environ in a Request, dispatches it, and sends the Response. */
+  async wsgiApp(environ: Environ, startResponse: StartResponse): Promise<AppIterable> {
+    const request = new Request(environ, this.limits);
+    const response = await this.fullDispatchRequest(request);
+    return response(environ, startResponse);
+  }
+
+  /** Hooks, routing, the view and error handling: a Request in, a Response out. */
+  async fullDispatchRequest(request: Request): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#dispatch(request);
+    } catch (error) {
+      response = await this.#handleError(error, request);
+    }
+    for (const hook of this.#after) response = (await hook(response, request)) ?? response;
+    return response;
+  }
+
+  async #dispatch(request: Request): Promise<Response> {
+    const match = this.router.match(request.method, request.path);
+    if (match.kind === 'found') {
+      request.params = match.params;
+      request.endpoint = match.rule.name;
+    }
+    for (const hook of this.#before) {
+      const result = await hook(request);
+      if (result !== undefined) return this.makeResponse(result);
+    }
+    if (match.kind === 'found') {
+      return this.makeResponse(await match.rule.handler(request, match.params));
+    }
+    if (match.kind === 'method') {
+      if (request.method === 'OPTIONS') {
+        return new Response('', { headers: { Allow: match.allowed.join(', ') } });
+      }
+      throw new MethodNotAllowed(match.allowed);
+    }
+    // `/docs` where only `/docs/` exists: redirect like werkzeug's strict slashes.
+    if (
+      !request.path.endsWith('/') &&
+      this.router.match('GET', `${request.path}/`).kind !== 'none'
+    ) {
+      const query = request.queryString ? `?${request.queryString}` : '';
+      const target = `${request.scriptRoot}${request.path}/`.replace(
+        /[^\x21-\x7E]/gu,
+        encodeURIComponent,
+      );
+      return Response.redirect(target + query, 308);
+    }
+    throw new NotFound();
+  }
+
+  async #handleError(error: unknown, request: Request): Promise<Response> {
+    let handler: ErrorHandler | undefined;
+    let status = 500;
+    if (error instanceof HTTPException) {
+      status = error.code;
+      handler = this.#byCode.get(error.code) ?? this.#classHandler(error);
+      if (!handler) return error.getResponse();
+    } else {
+      handler = this.#classHandler(error);
+      if (!handler) {
+        const fallback = this.#byCode.get(500);
+        // No handler at all: let the runner make the 500 and log the error (SPEC §3).
+        if (!fallback) throw error;
+        this.#log(request, error);
+        return this.makeResponse(
+          await fallback(new InternalServerError(undefined, { cause: error }), request),
+          500,
+        );
+      }
+    }
+    return this.makeResponse(await handler(error, request), status);
+  }
+
+  #classHandler(error: unknown): ErrorHandler | undefined {
+    if (error === null || typeof error !== 'object') return undefined;
+    for (
+      let proto = Object.getPrototypeOf(error);
+      proto !== null;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      const handler = this.#byClass.get(proto.constructor);
+      if (handler) return handler;
+    }
+    return undefined;
+  }
+
+  #log(request: Request, error: unknown): void {
+    const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    request.environ['wsgi.errors'].write(
+      `${this.name}: error in ${request.method} ${request.path}: ${stack}\n`,
+    );
+    request.environ['wsgi.errors'].flush();
+  }
+
+  /**
+   * Turns a view's result into a Response (see {@link ViewResult}); `status` applies to
+   * results that are not already a Response.
+   */
+  makeResponse(result: ViewResult | undefined | null, status = 200): Response {
+    if (result instanceof Response) return result;
+    if (result === undefined || result === null) {
+      throw new TypeError(
+        'the view returned nothing; return a string, bytes, an object (JSON) or a Response',
+      );
+    }
+    if (typeof result === 'string') return new Response(result, { status, mimetype: 'text/html' });
+    if (result instanceof Uint8Array) {
+      return new Response(result, { status, mimetype: 'application/octet-stream' });
+    }
+    if (isStream(result)) {
+      return new Response(result as ReadableStream<Uint8Array>, { status, mimetype: 'text/html' });
+    }
+    if (typeof result === 'function') {
+      throw new TypeError('the view returned a function; call it or return a Response');
+    }
+    return Response.json(result, { status });
+  }
+}

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { HeaderList, Response, TsgiResponse } from '../../src/index.js';
+import { lint } from '../../src/middleware/index.js';
+import { Client, type TestResponse } from '../../src/testing/index.js';
+
+/** Sends `make()`'s response for one request, through lint and the client. */
+async function send(make: () => Response, method = 'GET'): Promise<TestResponse> {
+  const checked = lint((environ, startResponse) => make()(environ, startResponse));
+  const res = await new Client(checked).request(method, '/');
+  checked.assertClosed();
+  expect(checked.violations).toEqual([]);
+  return res;
+}
+
+describe('Response', () => {
+  it('is an app, and its own class under the alias', () => {
+    const response = new TsgiResponse('x');
+    expect(typeof response).toBe('function');
+    expect(response).toBeInstanceOf(Response);
+    expect(TsgiResponse).toBe(Response);
+  });
+
+  it('sends a string as UTF-8 text with Content-Length', async () => {
+    const res = await send(() => new Response('héllo'));
+    expect(res.status).toBe('200 OK');
+    expect(res.header('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.header('content-length')).toBe('6');
+    expect(res.text()).toBe('héllo');
+  });
+
+  it('sends bytes byte for byte', async () => {
+    const bytes = new Uint8Array(1000).map((_, i) => (i * 13) & 255);
+    const res = await send(() => new Response(bytes, { mimetype: 'application/octet-stream' }));
+    expect(res.header('content-type')).toBe('application/octet-stream');
+    expect(res.header('content-length')).toBe('1000');
+    expect(Buffer.from(res.body).equals(bytes)).toBe(true);
+  });
+
+  it('streams a sync iterable, an async generator and a ReadableStream', async () => {
+    async function* generate() {
+      yield 'a';
+      yield new TextEncoder().encode('b');
+    }
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('s1'));
+          controller.enqueue(new TextEncoder().encode('s2'));
+          controller.close();
+        },
+      });
+    expect((await send(() => new Response(['x', 'y']))).text()).toBe('xy');
+    const streamed = await send(() => new Response(generate()));
+    expect(streamed.text()).toBe('ab');
+    expect(streamed.header('content-length')).toBeUndefined();
+    expect((await send(() => new Response(stream()))).text()).toBe('s1s2');
+  });
+
+  it('takes a status code or a whole line, and refuses nonsense', () => {
+    expect(new Response('', { status: 201 }).status).toBe('201 Created');
+    const custom = new Response('', { status: '299 Fine Indeed' });
+    expect([custom.statusCode, custom.status]).toEqual([299, '299 Fine Indeed']);
+    custom.statusCode = 404;
+    expect(custom.status).toBe('404 Not Found');
+    expect(() => new Response('', { status: 99 })).toThrow(/between 100 and 599/);
+    expect(() => new Response('', { status: '20 OK' })).toThrow(/not a code/);
+  });
+
+  it('keeps repeated headers and sets mimetype and charset', async () => {
+    const res = await send(() => {
+      const response = new Response('<p>x</p>', {
+        mimetype: 'text/html',
+        headers: { Vary: ['Accept', 'Cookie'] },
+      });
+      response.headers.add('X-Thing', '1');
+      response.headers.set('x-thing', '2');
+      expect(response.mimetype).toBe('text/html');
+      expect(response.charset).toBe('utf-8');
+      return response;
+    });
+    expect(res.header('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headerAll('vary')).toEqual(['Accept', 'Cookie']);
+    expect(res.headerAll('x-thing')).toEqual(['2']);
+    expect(new Response('x', { contentType: 'text/csv; charset=latin1' }).charset).toBe('latin1');
+  });
+
+  it('refuses header values that would split a header line', () => {
+    const response = new Response('x');
+    expect(() => response.headers.set('X-Bad', 'a\r\nSet-Cookie: evil=1')).toThrow(/CR, LF or NUL/);
+    expect(() => response.headers.add('Bad Name', 'x')).toThrow(/not a token/);
+    expect(() => new HeaderList({ 'X-Nul': 'a\0b' })).toThrow();
+  });
+
+  it('sets cookies with every attribute, each its own Set-Cookie', async () => {
+    const res = await send(() =>
+      new Response('x')
+        .setCookie('a', '1')
+        .setCookie('b', 'x y;"z"', {
+          maxAge: 3600,
+          expires: new Date(Date.UTC(2037, 9, 21, 7, 28, 0)),
+          path: '/app',
+          domain: 'example.com',
+          secure: true,
+          httpOnly: true,
+          sameSite: 'Strict',
+          partitioned: true,
+        })
+        .setCookie('c', 'café', { path: null, sameSite: 'Lax' })
+        .deleteCookie('old', { path: '/x' }),
+    );
+    expect(res.headerAll('set-cookie')).toEqual([
+      'a=1; Path=/',
+      'b=x%20y%3B%22z%22; Domain=example.com; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Max-Age=3600; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned',
+      'c=caf%C3%A9; SameSite=Lax',
+      'old=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/x',
+    ]);
+  });
+
+  it('refuses bad cookie names and attributes', () => {
+    const response = new Response('x');
+    expect(() => response.setCookie('a b', '1')).toThrow(/not a token/);
+    expect(() => response.setCookie('a', '1', { path: '/x; Domain=evil' })).toThrow(/not allowed/);
+    expect(() => response.setCookie('a', '1', { expires: new Date('nope') })).toThrow(/valid date/);
+  });
+
+  it('makes JSON and redirects', async () => {
+    const json = await send(() => Response.json({ a: [1, 'é'] }, { status: 201 }));
+    expect(json.status).toBe('201 Created');
+    expect(json.header('content-type')).toBe('application/json');
+    expect(json.json()).toEqual({ a: [1, 'é'] });
+    expect(() => Response.json(undefined)).toThrow(/JSON/);
+
+    const redirect = await send(() => Response.redirect('/caf\u00e9?q=<x>', 301));
+    expect(redirect.status).toBe('301 Moved Permanently');
+    expect(redirect.header('location')).toBe('/caf%C3%A9?q=<x>');
+    expect(redirect.header('content-type')).toBe('text/html; charset=utf-8');
+    expect(redirect.text()).toContain('href="/caf%C3%A9?q=&#60;x&#62;"');
+  });
+
+  it('sends no body, nor body headers, for 204 and 304; and no body for HEAD', async () => {
+    const noContent = await send(() => new Response('ignored', { status: 204 }));
+    expect(noContent.body.byteLength).toBe(0);
+    expect(noContent.header('content-type')).toBeUndefined();
+    expect(noContent.header('content-length')).toBeUndefined();
+
+    const notModified = await send(
+      () => new Response('ignored', { status: 304, headers: { ETag: '"v1"' } }),
+    );
+    expect(notModified.body.byteLength).toBe(0);
+    expect(notModified.header('content-type')).toBeUndefined();
+    expect(notModified.header('etag')).toBe('"v1"');
+
+    let ran = false;
+    async function* expensive() {
+      ran = true;
+      yield 'x';
+    }
+    const head = await send(() => new Response('hello'), 'HEAD');
+    expect(head.body.byteLength).toBe(0);
+    expect(head.header('content-length')).toBe('5');
+    const headStream = await send(() => new Response(expensive()), 'HEAD');
+    expect(headStream.body.byteLength).toBe(0);
+    expect(ran).toBe(false);
+  });
+
+  it('runs callOnClose callbacks and the body close() once the server closes', async () => {
+    const events: string[] = [];
+    const body = Object.assign(['a', 'b'], { close: () => events.push('body') });
+    const res = await send(() => new Response(body).callOnClose(() => events.push('callback')));
+    expect(res.text()).toBe('ab');
+    expect(events).toEqual(['body', 'callback']);
+  });
+
+  it('runs a generator body to its finally when the response is bodiless', async () => {
+    let finished = false;
+    async function* body() {
+      try {
+        yield 'x';
+      } finally {
+        finished = true;
+      }
+    }
+    const gen = body();
+    await gen.next();
+    await send(() => new Response(gen, { status: 304 }));
+    expect(finished).toBe(true);
+  });
+});
