@@ -1,0 +1,124 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type RouteParams, Router } from '../../src/index.js';
+
+describe('Router', () => {
+  it('matches static rules by method, GET bringing HEAD', () => {
+    const router = new Router<string>();
+    router.add('/', 'index');
+    router.add('/items', 'create', { methods: ['post'] });
+    expect(router.match('GET', '/')).toMatchObject({ kind: 'found', params: {} });
+    expect(router.match('HEAD', '/')).toMatchObject({ kind: 'found' });
+    expect(router.match('POST', '/items')).toMatchObject({
+      kind: 'found',
+      rule: { handler: 'create' },
+    });
+    expect(router.match('DELETE', '/items')).toEqual({
+      kind: 'method',
+      allowed: ['OPTIONS', 'POST'],
+    });
+    expect(router.match('GET', '/nope')).toEqual({ kind: 'none' });
+  });
+
+  it('converts typed parameters and refuses what does not convert', () => {
+    const router = new Router<string>();
+    router.add('/users/<int:id>', 'user');
+    router.add('/price/<float:amount>', 'price');
+    router.add('/files/<path:rest>', 'file');
+    router.add('/things/<uuid:id>', 'thing');
+    router.add('/hello/<name>', 'hello');
+    expect(router.match('GET', '/users/42')).toMatchObject({ params: { id: 42 } });
+    expect(router.match('GET', '/users/abc').kind).toBe('none');
+    expect(router.match('GET', '/users/99999999999999999999').kind).toBe('none');
+    expect(router.match('GET', '/price/1.50')).toMatchObject({ params: { amount: 1.5 } });
+    expect(router.match('GET', '/files/a/b/c.txt')).toMatchObject({
+      params: { rest: 'a/b/c.txt' },
+    });
+    expect(router.match('GET', '/things/0F6F1C7E-0000-4000-8000-00000000ABCD')).toMatchObject({
+      params: { id: '0f6f1c7e-0000-4000-8000-00000000abcd' },
+    });
+    expect(router.match('GET', '/hello/a b')).toMatchObject({ params: { name: 'a b' } });
+    expect(router.match('GET', '/hello/a/b').kind).toBe('none');
+  });
+
+  it('prefers static rules, then more static segments, then int over string, path last', () => {
+    const router = new Router<string>();
+    router.add('/<path:any>', 'catch-all');
+    router.add('/users/<name>', 'by-name');
+    router.add('/users/<int:id>', 'by-id');
+    router.add('/users/me', 'me');
+    router.add('/<lang>/about', 'about');
+    const handler = (path: string) => {
+      const match = router.match('GET', path);
+      return match.kind === 'found' ? match.rule.handler : match.kind;
+    };
+    expect(handler('/users/me')).toBe('me');
+    expect(handler('/users/7')).toBe('by-id');
+    expect(handler('/users/ada')).toBe('by-name');
+    expect(handler('/en/about')).toBe('about');
+    expect(handler('/users/ada/more')).toBe('catch-all');
+  });
+
+  it('gives 405 with every allowed method across rules for the same path', () => {
+    const router = new Router<string>();
+    router.add('/items/<int:id>', 'get');
+    router.add('/items/<int:id>', 'put', { methods: ['PUT', 'DELETE'] });
+    expect(router.match('POST', '/items/1')).toEqual({
+      kind: 'method',
+      allowed: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PUT'],
+    });
+  });
+
+  it('builds URLs from names, encoding values and adding extra parameters as the query', () => {
+    const router = new Router<string>();
+    router.add('/users/<int:id>/<tab>', 'h', { name: 'user' });
+    router.add('/files/<path:rest>', 'h', { name: 'file' });
+    expect(router.build('user', { id: 7, tab: 'a b/c', q: 'x&y', list: [1, 2] })).toBe(
+      '/users/7/a%20b%2Fc?q=x%26y&list=1&list=2',
+    );
+    expect(router.build('file', { rest: 'dir/é.txt' })).toBe('/files/dir/%C3%A9.txt');
+    expect(() => router.build('user', { id: 7 })).toThrow(/needs the parameter tab/);
+    expect(() => router.build('user', { id: -1, tab: 'x' })).toThrow(/non-negative integer/);
+    expect(() => router.build('nope')).toThrow(/no route named "nope"/);
+  });
+
+  it('refuses malformed rules clearly', () => {
+    const router = new Router<string>();
+    expect(() => router.add('users', 'h')).toThrow(/must start with "\/"/);
+    expect(() => router.add('/x/<nope:id>', 'h')).toThrow(/unknown converter nope/);
+    expect(() => router.add('/x/<a>/<a>', 'h')).toThrow(/twice/);
+    expect(() => router.add('/x/<a', 'h')).toThrow(/malformed/);
+  });
+
+  it('accepts custom converters', () => {
+    const router = new Router<string>();
+    router.converters.hex = {
+      regex: '[0-9a-f]+',
+      toValue: (t) => Number.parseInt(t, 16),
+      toUrl: (v) => (v as number).toString(16),
+    };
+    router.add('/c/<hex:n>', 'h', { name: 'c' });
+    expect(router.match('GET', '/c/ff')).toMatchObject({ params: { n: 255 } });
+    expect(router.build('c', { n: 4095 })).toBe('/c/fff');
+  });
+
+  it('types parameters from the rule', () => {
+    expectTypeOf<RouteParams<'/users/<int:id>/<path:rest>/<name>'>>().toEqualTypeOf<{
+      id: number;
+      rest: string;
+      name: string;
+    }>();
+  });
+
+  it('finds the right rule in a table of a hundred', () => {
+    const router = new Router<number>();
+    for (let i = 0; i < 50; i++) router.add(`/static/route${i}`, i);
+    for (let i = 0; i < 50; i++) router.add(`/api${i}/items/<int:id>`, 50 + i);
+    for (let i = 0; i < 50; i++) {
+      expect(router.match('GET', `/static/route${i}`)).toMatchObject({ rule: { handler: i } });
+      expect(router.match('GET', `/api${i}/items/${i}`)).toMatchObject({
+        rule: { handler: 50 + i },
+        params: { id: i },
+      });
+    }
+  });
+});
