@@ -42,11 +42,12 @@ export interface RouteOptions {
 export type BeforeRequest = (
   request: Request,
 ) => ViewResult | undefined | Promise<ViewResult | undefined>;
-/** Runs after each response is made (errors' too); may change it or return another. */
+/** Runs after each response is made (errors' too); may change it in place or return another. */
 export type AfterRequest = (
   response: Response,
   request: Request,
-) => Response | undefined | Promise<Response | undefined>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that changes the response in place returns nothing
+) => Response | undefined | void | Promise<Response | undefined | void>;
 /** Turns an error into a result; a non-Response result gets the error's status. */
 export type ErrorHandler<E = unknown> = (
   error: E,
