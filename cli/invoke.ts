@@ -2,8 +2,13 @@
  * `tsgi invoke <module> --event <file|->`: runs the Lambda adapter's handler on an event, as the
  * Lambda runtime would, and prints the result.
  */
-import { decodeResult, handler, type LambdaEvent } from '../adapters/aws-lambda/index.js';
-import { fromUtf8, isValidUtf8 } from '../src/index.js';
+import {
+  decodeResult,
+  handler,
+  type LambdaContext,
+  type LambdaEvent,
+} from '../adapters/aws-lambda/index.js';
+import { type App, fromUtf8, isValidUtf8 } from '../src/index.js';
 import { parseCommand } from './args.js';
 import { oneLine, UsageError } from './errors.js';
 import { localContext, readJsonObject, resultShape } from './lambda.js';
@@ -41,31 +46,49 @@ export async function invokeCommand(args: string[]): Promise<number> {
     values.context !== undefined
       ? { ...localContext(), ...readJsonObject(values.context, 'context') }
       : localContext();
-  const shape = resultShape(event);
-  if (values.http && shape === undefined && event.source !== 'serverless-plugin-warmup') {
-    throw new UsageError('--http: the event is not one an HTTP front end sends');
-  }
+  checkEvent(event);
   const app = await loadApp(positionals[0], {
     ...(values.export !== undefined && { exportName: values.export }),
   });
-
-  let result: unknown;
+  let output: string;
   try {
-    result = await handler(app)(event as unknown as LambdaEvent, context);
+    output = await invokeEvent(app, event, context, values.http ?? false);
   } catch (error) {
-    // The handler has logged why (an event no front end sends); the invocation failed.
+    // The handler has logged why; the invocation failed as it would on Lambda.
     process.stderr.write(`tsgi: the invocation failed: ${oneLine(error)}\n`);
     return 1;
   }
-  if (!values.http || shape === undefined) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
-  }
+  process.stdout.write(output);
+  return 0;
+}
+
+/** Refuses, as a usage error, an event that no front end the adapter serves would send. */
+export function checkEvent(event: Record<string, unknown>): void {
+  if (resultShape(event) !== undefined || event.source === 'serverless-plugin-warmup') return;
+  const keys = Object.keys(event).slice(0, 8).join(', ');
+  throw new UsageError(
+    `the event (keys: ${keys}) is not one the Lambda adapter serves: API Gateway v1/v2, Function URL, ALB or Lambda@Edge`,
+  );
+}
+
+/**
+ * Runs the buffered Lambda handler on one event and returns what `invoke` prints: the result
+ * JSON, or with `http` the response a client would get through that front end.
+ */
+export async function invokeEvent(
+  app: App,
+  event: Record<string, unknown>,
+  context: LambdaContext,
+  http: boolean,
+): Promise<string> {
+  const result = await handler(app)(event as unknown as LambdaEvent, context);
+  const shape = resultShape(event);
+  if (!http || shape === undefined) return `${JSON.stringify(result, null, 2)}\n`;
   const res = decodeResult(shape, result);
   let out = `HTTP/1.1 ${res.statusCode}\n`;
   for (const [name, value] of res.headers) out += `${name}: ${value}\n`;
-  process.stdout.write(`${out}\n`);
-  if (isValidUtf8(res.body)) process.stdout.write(fromUtf8(res.body));
-  else process.stdout.write(`[${res.body.byteLength} bytes of binary data]\n`);
-  return 0;
+  out += '\n';
+  return isValidUtf8(res.body)
+    ? out + fromUtf8(res.body)
+    : `${out}[${res.body.byteLength} bytes of binary data]\n`;
 }
