@@ -2,7 +2,7 @@
  * What every event kind shares: the kind interface, settings, body decoding and encoding, path
  * splitting, header grouping and the size limits. Private to the adapter.
  */
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import {
   type BufferedResponse,
   decodePath,
@@ -44,6 +44,9 @@ export class BadRequest extends Error {
 
 export const MiB = 1024 * 1024;
 
+/** The body of a request without one; nothing can be written into a zero-length array. */
+const NO_BODY = new Uint8Array(0);
+
 // ———— Settings ————
 
 export function resolveSettings(options: LambdaOptions): Settings {
@@ -65,7 +68,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The request body as bytes; invalid base64 is a 400 (never silently "decoded" into garbage). */
 export function decodeBody(body: unknown, base64: boolean | undefined): Uint8Array {
-  if (typeof body !== 'string' || body === '') return new Uint8Array(0);
+  if (typeof body !== 'string' || body === '') return NO_BODY;
   if (!base64) return Buffer.from(body, 'utf8');
   if (body.length % 4 === 1 || !BASE64.test(body)) {
     throw new BadRequest(
@@ -140,6 +143,9 @@ export function addHeaderMap(
 
 // ———— Outgoing (response ⇒ AWS) ————
 
+/** Refuses invalid UTF-8 and keeps a leading byte order mark (the default decoder drops it). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 const TEXT_TYPES = new Set([
   'application/json',
   'application/xml',
@@ -164,9 +170,15 @@ const TEXT_TYPES = new Set([
  * ```
  */
 export function isBinaryResponse(headers: readonly Header[]): boolean {
-  const encoding = getHeader(headers, 'content-encoding');
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return true;
-  const contentType = getHeader(headers, 'content-type');
+  let contentType: string | undefined;
+  // One pass; the length test skips toLowerCase() for most names.
+  for (const [name, value] of headers) {
+    if (name.length === 12) {
+      if (contentType === undefined && name.toLowerCase() === 'content-type') contentType = value;
+    } else if (name.length === 16 && name.toLowerCase() === 'content-encoding') {
+      if (value.trim().toLowerCase() !== 'identity') return true;
+    }
+  }
   if (contentType === undefined) return true;
   const semicolon = contentType.indexOf(';');
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon))
@@ -187,10 +199,13 @@ export function encodeBody(
 ): [body: string, base64: boolean] {
   const bytes = response.body;
   if (bytes.byteLength === 0) return ['', false];
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Valid UTF-8 is checked whatever the rule says: text that is not UTF-8 would be corrupted.
-  if (!settings.isBinary(response.headers) && isUtf8(view)) return [view.toString('utf8'), false];
-  return [view.toString('base64'), true];
+  if (!settings.isBinary(response.headers)) {
+    // Valid UTF-8 is checked whatever the rule says: text that is not UTF-8 would be corrupted.
+    try {
+      return [strictUtf8.decode(bytes), false];
+    } catch {}
+  }
+  return [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), true];
 }
 
 /**
