@@ -35,7 +35,9 @@ function toRequest(m: Model): Request {
 }
 
 describe('fetch adapter, generated requests', () => {
-  it(`answers every request with what the app produced (${RUNS} runs)`, async () => {
+  it(`answers every request with what the app produced (${RUNS} runs)`, {
+    timeout: 120_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(model, async (m) => {
         const { app, state } = echoApp(m);

@@ -68,7 +68,9 @@ function send(m: Model): Promise<{ res: IncomingMessage; body: Uint8Array }> {
 }
 
 describe('node adapter, generated requests over a socket', () => {
-  it(`answers every request with what the app produced (${RUNS} runs)`, async () => {
+  it(`answers every request with what the app produced (${RUNS} runs)`, {
+    timeout: 120_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(model, async (m) => {
         const { app, state } = echoApp(m);
