@@ -10,7 +10,13 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * Parses a command's arguments strictly: an unknown option or a missing value is a usage error
  * that names the command's help.
  */
-export function parseCommand<T extends Options>(command: string, args: string[], options: T) {
+export function parseCommand<T extends Options>(
+  command: string,
+  args: string[],
+  options: T,
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
