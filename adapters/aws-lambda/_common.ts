@@ -7,7 +7,6 @@ import {
   type BufferedResponse,
   decodePath,
   type Environ,
-  getHeader,
   type Header,
   splitHost,
 } from '../../src/index.js';
