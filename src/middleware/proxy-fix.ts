@@ -1,0 +1,118 @@
+/**
+ * proxyFix: trusts `X-Forwarded-*` headers from a known number of proxies in front of the app
+ * (werkzeug's `ProxyFix`).
+ *
+ * Security stance: each header is trusted for exactly the configured number of hops and no
+ * more. Proxies append to `X-Forwarded-For`, so with `for: 1` only the right-most entry (the one
+ * your own proxy wrote) is used; anything a client put further left is ignored. A header with
+ * fewer values than hops configured is ignored entirely, as is a value that does not look like
+ * what it claims to be (a scheme other than http/https, a host with spaces or slashes, a port
+ * that is not digits). Use it only behind proxies that always set these headers, or clients can
+ * forge them.
+ */
+import { decodePath, splitHost } from '../core/environ.js';
+import type { App, Environ } from '../core/types.js';
+
+/** How many proxies to trust for each header; 0 ignores that header. */
+export interface ProxyFixOptions {
+  /** X-Forwarded-For → REMOTE_ADDR. Default 1. */
+  for?: number;
+  /** X-Forwarded-Proto → wsgi.url_scheme. Default 1. */
+  proto?: number;
+  /** X-Forwarded-Host → HTTP_HOST, SERVER_NAME, SERVER_PORT. Default 0. */
+  host?: number;
+  /** X-Forwarded-Port → SERVER_PORT and the port in HTTP_HOST. Default 0. */
+  port?: number;
+  /** X-Forwarded-Prefix → SCRIPT_NAME. Default 0. */
+  prefix?: number;
+}
+
+/** The environ values proxyFix replaced, kept under `environ['tsgi.proxy_fix.orig']`. */
+export interface ProxyFixOriginals {
+  REMOTE_ADDR: string | undefined;
+  'wsgi.url_scheme': 'http' | 'https';
+  HTTP_HOST: string | undefined;
+  SERVER_NAME: string;
+  SERVER_PORT: string;
+  SCRIPT_NAME: string;
+}
+
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
+const ADDRESS = /^[0-9A-Fa-f:.[\]%A-Za-z_-]+$/;
+
+/** The value `trusted` hops from the right of a comma-separated header, if there are that many. */
+function fromRight(value: string | undefined, trusted: number): string | undefined {
+  if (trusted === 0 || value === undefined) return undefined;
+  const values = value.split(',').map((item) => item.trim());
+  if (values.length < trusted) return undefined;
+  const picked = values[values.length - trusted];
+  return picked === '' ? undefined : picked;
+}
+
+function count(options: ProxyFixOptions, key: keyof ProxyFixOptions, fallback: number): number {
+  const value = options[key] ?? fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`proxyFix: ${key} must be a number of proxies (0 or more), got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Wraps an app so environ reflects what the client sent to the first trusted proxy.
+ *
+ * @example
+ * ```ts
+ * // Behind one load balancer that sets X-Forwarded-For, -Proto and -Host:
+ * app.wsgiApp = proxyFix(app.wsgiApp, { for: 1, proto: 1, host: 1 });
+ * ```
+ */
+export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
+  const trust = {
+    for: count(options, 'for', 1),
+    proto: count(options, 'proto', 1),
+    host: count(options, 'host', 0),
+    port: count(options, 'port', 0),
+    prefix: count(options, 'prefix', 0),
+  };
+  return (environ: Environ, startResponse) => {
+    const originals: ProxyFixOriginals = {
+      REMOTE_ADDR: environ.REMOTE_ADDR,
+      'wsgi.url_scheme': environ['wsgi.url_scheme'],
+      HTTP_HOST: environ.HTTP_HOST,
+      SERVER_NAME: environ.SERVER_NAME,
+      SERVER_PORT: environ.SERVER_PORT,
+      SCRIPT_NAME: environ.SCRIPT_NAME,
+    };
+    environ['tsgi.proxy_fix.orig'] = originals;
+
+    const forwardedFor = fromRight(environ.HTTP_X_FORWARDED_FOR, trust.for);
+    if (forwardedFor !== undefined && ADDRESS.test(forwardedFor))
+      environ.REMOTE_ADDR = forwardedFor;
+
+    const proto = fromRight(environ.HTTP_X_FORWARDED_PROTO, trust.proto)?.toLowerCase();
+    if (proto === 'http' || proto === 'https') environ['wsgi.url_scheme'] = proto;
+
+    const host = fromRight(environ.HTTP_X_FORWARDED_HOST, trust.host);
+    if (host !== undefined && HOST.test(host)) {
+      environ.HTTP_HOST = host;
+      const [name, port] = splitHost(host, environ['wsgi.url_scheme']);
+      environ.SERVER_NAME = name;
+      environ.SERVER_PORT = port;
+    }
+
+    const port = fromRight(environ.HTTP_X_FORWARDED_PORT, trust.port);
+    if (port !== undefined && /^\d{1,5}$/.test(port)) {
+      const current = environ.HTTP_HOST ?? environ.SERVER_NAME;
+      const [name] = splitHost(current, environ['wsgi.url_scheme']);
+      const bare = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+      environ.HTTP_HOST = `${bare}:${port}`;
+      environ.SERVER_PORT = port;
+    }
+
+    const prefix = fromRight(environ.HTTP_X_FORWARDED_PREFIX, trust.prefix);
+    if (prefix?.startsWith('/') && !/[\0\r\n?#]/.test(prefix)) {
+      environ.SCRIPT_NAME = decodePath(prefix).replace(/\/+$/, '');
+    }
+    return app(environ, startResponse);
+  };
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { App, Environ } from '../../src/index.js';
+import { lint, proxyFix } from '../../src/middleware/index.js';
+import { Client, type RequestOptions } from '../../src/testing/index.js';
+
+/** What the wrapped app sees: the keys proxyFix may change, and the originals it kept. */
+const inspect: App = (environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'application/json']]);
+  const pick = (e: Record<string, unknown>) => ({
+    REMOTE_ADDR: e.REMOTE_ADDR,
+    scheme: e['wsgi.url_scheme'],
+    HTTP_HOST: e.HTTP_HOST,
+    SERVER_NAME: e.SERVER_NAME,
+    SERVER_PORT: e.SERVER_PORT,
+    SCRIPT_NAME: e.SCRIPT_NAME,
+  });
+  const orig = environ['tsgi.proxy_fix.orig'] as Record<string, unknown>;
+  return [
+    JSON.stringify({ now: pick(environ as Environ & Record<string, unknown>), orig: pick(orig) }),
+  ];
+};
+
+async function seen(app: App, options: RequestOptions) {
+  const checked = lint(app);
+  const res = await new Client(checked).get('/', {
+    remoteAddr: '10.0.0.9',
+    host: 'internal:8080',
+    ...options,
+  });
+  checked.assertClosed();
+  expect(checked.violations).toEqual([]);
+  return res.json<{ now: Record<string, string>; orig: Record<string, string> }>();
+}
+
+describe('proxyFix', () => {
+  it('by default trusts one hop of X-Forwarded-For and -Proto, and keeps the originals', async () => {
+    const result = await seen(proxyFix(inspect), {
+      headers: {
+        'X-Forwarded-For': 'spoofed, 203.0.113.7',
+        'X-Forwarded-Proto': 'HTTPS',
+        'X-Forwarded-Host': 'evil.example',
+      },
+    });
+    expect(result.now).toEqual({
+      REMOTE_ADDR: '203.0.113.7',
+      scheme: 'https',
+      HTTP_HOST: 'internal:8080',
+      SERVER_NAME: 'internal',
+      SERVER_PORT: '8080',
+      SCRIPT_NAME: '',
+    });
+    expect(result.orig).toEqual({
+      REMOTE_ADDR: '10.0.0.9',
+      scheme: 'http',
+      HTTP_HOST: 'internal:8080',
+      SERVER_NAME: 'internal',
+      SERVER_PORT: '8080',
+      SCRIPT_NAME: '',
+    });
+  });
+
+  it('takes the value exactly N hops from the right, and ignores a header with fewer values', async () => {
+    const app = proxyFix(inspect, { for: 2, proto: 2 });
+    const two = await seen(app, {
+      headers: {
+        'X-Forwarded-For': ['spoofed, 198.51.100.1', '10.0.0.1'],
+        'X-Forwarded-Proto': 'https, http',
+      },
+    });
+    expect([two.now.REMOTE_ADDR, two.now.scheme]).toEqual(['198.51.100.1', 'https']);
+    const short = await seen(app, {
+      headers: { 'X-Forwarded-For': '198.51.100.1', 'X-Forwarded-Proto': 'https' },
+    });
+    expect([short.now.REMOTE_ADDR, short.now.scheme]).toEqual(['10.0.0.9', 'http']);
+  });
+
+  it('applies host, port and prefix when trusted', async () => {
+    const result = await seen(proxyFix(inspect, { host: 1, port: 1, prefix: 1 }), {
+      headers: {
+        'X-Forwarded-Host': 'www.example.com',
+        'X-Forwarded-Port': '8443',
+        'X-Forwarded-Prefix': '/my%20app/',
+        'X-Forwarded-Proto': 'https',
+      },
+    });
+    expect(result.now).toMatchObject({
+      scheme: 'https',
+      HTTP_HOST: 'www.example.com:8443',
+      SERVER_NAME: 'www.example.com',
+      SERVER_PORT: '8443',
+      SCRIPT_NAME: '/my app',
+    });
+    const v6 = await seen(proxyFix(inspect, { host: 1, port: 1 }), {
+      headers: { 'X-Forwarded-Host': '[2001:db8::1]:80', 'X-Forwarded-Port': '8080' },
+    });
+    expect(v6.now).toMatchObject({ HTTP_HOST: '[2001:db8::1]:8080', SERVER_PORT: '8080' });
+  });
+
+  it('ignores values that are not what they claim to be', async () => {
+    const result = await seen(proxyFix(inspect, { host: 1, port: 1, prefix: 1 }), {
+      headers: {
+        'X-Forwarded-For': 'not an address',
+        'X-Forwarded-Proto': 'gopher',
+        'X-Forwarded-Host': 'a/b@evil',
+        'X-Forwarded-Port': 'eighty',
+        'X-Forwarded-Prefix': 'no-slash',
+      },
+    });
+    expect(result.now).toEqual(result.orig);
+  });
+
+  it('ignores headers that are trusted for zero hops, and refuses bad counts', async () => {
+    const result = await seen(proxyFix(inspect, { for: 0, proto: 0 }), {
+      headers: { 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Proto': 'https' },
+    });
+    expect(result.now).toEqual(result.orig);
+    expect(() => proxyFix(inspect, { for: -1 })).toThrow(/number of proxies/);
+    expect(() => proxyFix(inspect, { host: 1.5 })).toThrow(/number of proxies/);
+  });
+});
