@@ -12,7 +12,6 @@ import {
   handler,
 } from '../../../adapters/aws-lambda/index.js';
 import { type App, decodePath, type Header } from '../../../src/index.js';
-import type { Echo } from './_helpers.js';
 
 const KINDS: EventKindName[] = ['aws-v1', 'aws-v2', 'function-url', 'alb', 'alb-multi', 'edge'];
 
@@ -83,8 +82,11 @@ describe.each(KINDS)('%s', (kind) => {
           });
           const response = decodeResult(kind, await run(event));
           expect(response.statusCode).toBe(200);
-          const echo = JSON.parse(Buffer.from(response.body).toString()) as Echo &
-            Record<string, string>;
+          const echo = JSON.parse(Buffer.from(response.body).toString()) as {
+            PATH_INFO: string;
+            QUERY_STRING: string;
+            body: string;
+          };
           expect(Buffer.from(echo.body, 'base64').equals(Buffer.from(body))).toBe(true);
           expect(echo.PATH_INFO).toBe(decodePath(rawPath));
           expect(comparable(kind, echo.QUERY_STRING)).toEqual(comparable(kind, queryString));
