@@ -110,7 +110,7 @@ describe('tsgi serve --emulate', () => {
         const expectedRequest = new Request(`${server.url}${path}`, {
           method,
           headers: { ...headers, 'CF-Connecting-IP': '127.0.0.1' },
-          ...(body && { body }),
+          ...(body && { body: new Uint8Array(body) }),
         });
         Object.defineProperty(expectedRequest, 'cf', { value: { colo: 'LOCAL' } });
         const expected = await fetch(expectedRequest, {}, { waitUntil: () => {} });
