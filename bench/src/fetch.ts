@@ -6,7 +6,8 @@
 import { fetch as hono } from './fetch/hono.js';
 import { fetch as raw } from './fetch/raw.js';
 import { fetch as tsgi } from './fetch/tsgi.js';
-import { type CompareOptions, measureTable, type Table, type Verified } from './measure.js';
+import { fetch as tsgiFramework } from './fetch/tsgi-framework.js';
+import { type CompareOptions, clock, measureTable, type Table, type Verified } from './measure.js';
 import { checkResponse, requestFor, SCENARIOS, type Scenario } from './scenarios.js';
 
 const SLICE = 256;
@@ -16,6 +17,7 @@ type FetchHandler = (request: Request) => Promise<Response>;
 export const FETCH_CANDIDATES: readonly [string, FetchHandler][] = [
   ['floor (raw fetch handler)', raw],
   ['tsgi fetchHandler, plain app', tsgi],
+  ['tsgi fetchHandler, framework App', tsgiFramework],
   ['hono 4.13 app.fetch', hono],
 ];
 
@@ -42,9 +44,9 @@ async function candidate(
         for (let done = 0; done < n; done += SLICE) {
           const requests: Request[] = [];
           for (let i = done; i < n && i < done + SLICE; i++) requests.push(requestFor(scenario));
-          const start = process.hrtime.bigint();
+          const start = clock();
           for (const request of requests) await (await handler(request)).arrayBuffer();
-          ns += Number(process.hrtime.bigint() - start);
+          ns += clock() - start;
         }
         return ns;
       },

@@ -8,7 +8,8 @@ import { handler as hono } from './aws/hono.js';
 import { handler as serverlessExpress } from './aws/serverless-express.js';
 import { handler as serverlessHttp } from './aws/serverless-http.js';
 import { handler as tsgi } from './aws/tsgi.js';
-import { type CompareOptions, measureTable, type Table, type Verified } from './measure.js';
+import { handler as tsgiFramework } from './aws/tsgi-framework.js';
+import { type CompareOptions, clock, measureTable, type Table, type Verified } from './measure.js';
 import {
   checkLambdaResult,
   type EventKind,
@@ -24,6 +25,7 @@ type LambdaHandler = (event: never, context: never) => Promise<unknown>;
 export const LAMBDA_CANDIDATES: readonly [string, LambdaHandler][] = [
   ['floor (raw handler)', floor as LambdaHandler],
   ['tsgi handler, plain app', tsgi as LambdaHandler],
+  ['tsgi handler, framework App', tsgiFramework as LambdaHandler],
   ['serverless-http 4.0.0', serverlessHttp as LambdaHandler],
   ['hono 4.13 (hono/aws-lambda)', hono as LambdaHandler],
   ['@fastify/aws-lambda 6.4.1', fastify as LambdaHandler],
@@ -65,9 +67,9 @@ async function candidate(
     subject: {
       name,
       async batch(n) {
-        const start = process.hrtime.bigint();
+        const start = clock();
         for (let i = 0; i < n; i++) await call(handler, event, context);
-        return Number(process.hrtime.bigint() - start);
+        return clock() - start;
       },
     },
   };

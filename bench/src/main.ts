@@ -65,6 +65,7 @@ const startup = parts.includes('startup')
 
 const results: Results = {
   date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  clock: tables.clock,
   rounds: tables.rounds,
   batchMs: tables.batchMs,
   loadBefore,

@@ -5,6 +5,7 @@ import type { StartupReport } from './startup.js';
 
 export interface Results {
   date: string;
+  clock: 'cpu' | 'wall';
   rounds: number;
   batchMs: number;
   loadBefore: number[];
@@ -166,7 +167,9 @@ export function render(results: Results): string {
   const lines = [
     `Run of ${results.date} on ${machine()}.`,
     `Load average (1, 5, 15 min) before: ${results.loadBefore.join(', ')}; after: ${results.loadAfter.join(', ')}.`,
-    `Throughput: ${results.rounds} interleaved rounds of ~${results.batchMs} ms batches per candidate; medians with min–max over the rounds.`,
+    `Throughput: ${results.rounds} interleaved rounds of ~${results.batchMs} ms batches per candidate, timed by ${
+      results.clock === 'cpu' ? "the process's CPU time" : 'the wall clock'
+    }; medians with min–max over the rounds.`,
     '',
     '### Targets',
     '',

@@ -30,6 +30,7 @@ export interface StartupReport {
 export const STARTUP_CANDIDATES: readonly [string, string][] = [
   ['floor (raw handler)', 'floor'],
   ['tsgi handler, plain app', 'tsgi'],
+  ['tsgi handler, framework App', 'tsgi-framework'],
   ['serverless-http 4.0.0', 'serverless-http'],
   ['hono 4.13 (hono/aws-lambda)', 'hono'],
   ['@fastify/aws-lambda 6.4.1', 'fastify'],
