@@ -1,0 +1,211 @@
+/**
+ * Hostile HTTP: junk Host headers, X-Forwarded-For spoofing (REMOTE_ADDR must not move), NUL
+ * and raw control bytes in the request line, over real sockets and through every front end.
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../adapters/aws-lambda/index.js';
+import { fetchHandler } from '../../adapters/cloudflare/index.js';
+import { type ServerHandle, serve } from '../../adapters/node/index.js';
+import type { Environ } from '../../src/index.js';
+import { lint } from '../../src/middleware/index.js';
+import { eventFor, KINDS, readResult } from './_aws.js';
+import type { Model } from './_model.js';
+
+let seen: Environ[] = [];
+const recorder = lint((environ, startResponse) => {
+  seen.push(environ);
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return ['ok'];
+});
+
+let server: ServerHandle;
+beforeAll(async () => {
+  server = await serve(recorder, {
+    host: '127.0.0.1',
+    port: 0,
+    errors: { write() {}, flush() {} },
+  });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Sends raw bytes on a fresh connection; resolves with the status code of the answer. */
+function raw(request: string | Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1');
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(data);
+      if (match) resolve(Number(match[1]));
+      else reject(new Error(`no HTTP answer: ${JSON.stringify(data.slice(0, 80))}`));
+    });
+    socket.end(request);
+  });
+}
+
+const JUNK_HOSTS = [
+  'evil.example:abc',
+  '[::1]:99999',
+  'a b',
+  '',
+  'x'.repeat(8000),
+  'host:80:90',
+  '127.0.0.1:0',
+  '%00',
+  'ex\tample.com',
+  '[::1',
+  '::::',
+  'example.com:-1',
+  '\u00e9xample.com',
+];
+
+describe('Node: junk Host headers', () => {
+  it.each(JUNK_HOSTS.map((h) => [h.length > 40 ? `${h.slice(0, 10)}… (${h.length})` : h, h]))(
+    'Host %j: a 400 from the parser or an environ the lint accepts',
+    async (_label, host) => {
+      seen = [];
+      const status = await raw(
+        Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 'latin1'),
+      );
+      expect([200, 400]).toContain(status);
+      if (status === 200) {
+        expect(seen).toHaveLength(1);
+        expect(seen[0]!.SERVER_PORT).toMatch(/^\d{1,5}$/);
+        expect(seen[0]!.SERVER_NAME).not.toMatch(/[\r\n\0]/);
+      }
+      expect(recorder.violations).toEqual([]);
+    },
+  );
+
+  it('a request line with a raw NUL or CR is refused by the parser, the app is not called', async () => {
+    seen = [];
+    expect(await raw('GET /a\u0000b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toBe(400);
+    expect(await raw('GET /a\rb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toBe(400);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('%00 in the path reaches PATH_INFO as NUL (the app, or sharedData, must judge it)', async () => {
+    seen = [];
+    expect(await raw('GET /a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toBe(200);
+    expect(seen[0]!.PATH_INFO).toBe('/a\u0000b');
+  });
+});
+
+const SPOOF = {
+  'X-Forwarded-For': '6.6.6.6, 7.7.7.7',
+  'X-Real-IP': '6.6.6.6',
+  Forwarded: 'for=6.6.6.6',
+  'CF-Connecting-IP': '6.6.6.6',
+  'True-Client-IP': '6.6.6.6',
+};
+
+describe('X-Forwarded-For spoofing: REMOTE_ADDR does not move', () => {
+  it('Node: REMOTE_ADDR is the socket peer', async () => {
+    seen = [];
+    const headers = Object.entries(SPOOF)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    expect(await raw(`GET / HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`)).toBe(200);
+    expect(seen[0]!.REMOTE_ADDR).toBe('127.0.0.1');
+    expect(seen[0]!.HTTP_X_FORWARDED_FOR).toBe('6.6.6.6, 7.7.7.7');
+  });
+
+  it('fetch outside Cloudflare: no REMOTE_ADDR at all (CF-Connecting-IP is not trusted)', async () => {
+    seen = [];
+    await fetchHandler(recorder)(new Request('https://example.test/', { headers: SPOOF }));
+    expect(seen[0]!.REMOTE_ADDR).toBeUndefined();
+  });
+
+  it('fetch through Cloudflare (request.cf set): CF-Connecting-IP, never X-Forwarded-For', async () => {
+    seen = [];
+    const request = new Request('https://example.test/', {
+      headers: { ...SPOOF, 'CF-Connecting-IP': '198.51.100.1' },
+    });
+    Object.defineProperty(request, 'cf', { value: { colo: 'LHR' } });
+    await fetchHandler(recorder)(request);
+    expect(seen[0]!.REMOTE_ADDR).toBe('198.51.100.1');
+  });
+
+  const m: Model = {
+    method: 'GET',
+    rawPath: '/',
+    pathInfo: '/',
+    query: [],
+    headers: [],
+    cookies: [],
+    contentType: undefined,
+    body: new Uint8Array(0),
+    cuts: [],
+    readStyle: 'read',
+  };
+
+  it.each(KINDS)('%s: the address the front end vouches for', async (kind) => {
+    const { event, expect: expected } = eventFor(kind, m, 0);
+    // The client's spoofed headers ride along in whichever header shape the event uses.
+    const add = (name: string, value: string) => {
+      const e = event as Record<string, unknown>;
+      if (kind === 'edge') {
+        const request = (
+          e.Records as { cf: { request: { headers: Record<string, unknown> } } }[]
+        )[0]!.cf.request;
+        request.headers[name.toLowerCase()] = [{ key: name, value }];
+      } else if (e.multiValueHeaders) {
+        const multi = e.multiValueHeaders as Record<string, string[]>;
+        const key = kind === 'rest-v1' ? name : name.toLowerCase();
+        multi[key] = kind.startsWith('alb') && multi[key] ? [value, ...multi[key]!] : [value];
+      } else {
+        const headers = e.headers as Record<string, string>;
+        const key = name.toLowerCase();
+        headers[key] = kind === 'alb' && headers[key] ? `${value}, ${headers[key]}` : value;
+      }
+    };
+    for (const [name, value] of Object.entries(SPOOF)) add(name, value);
+    seen = [];
+    const result = await handler(recorder, { logger: () => {} })(event as never);
+    expect(readResult(kind, result).status).toBe(200);
+    expect(seen[0]!.REMOTE_ADDR).toBe(expected.remoteAddr);
+  });
+});
+
+describe('junk Host headers on Lambda and fetch', () => {
+  it.each(JUNK_HOSTS.filter((h) => h.length < 100))(
+    'http-v2 with Host %j: SERVER_PORT stays digits, the lint accepts the environ',
+    async (host) => {
+      const { event } = eventFor('http-v2', { ...baseModel }, 0);
+      (event.headers as Record<string, string>).host = host;
+      seen = [];
+      const result = await handler(recorder, { logger: () => {} })(event as never);
+      expect(readResult('http-v2', result).status).toBe(200);
+      expect(seen[0]!.SERVER_PORT).toMatch(/^\d{1,5}$/);
+      expect(recorder.violations).toEqual([]);
+    },
+  );
+
+  it('fetch: SERVER_NAME comes from the URL, not from a Host header the client set', async () => {
+    seen = [];
+    await fetchHandler(recorder)(
+      new Request('https://example.test/', { headers: { Host: 'evil.example:666' } }),
+    );
+    expect(seen[0]!.SERVER_NAME).toBe('example.test');
+    expect(seen[0]!.SERVER_PORT).toBe('443');
+  });
+});
+
+const baseModel: Model = {
+  method: 'GET',
+  rawPath: '/',
+  pathInfo: '/',
+  query: [],
+  headers: [],
+  cookies: [],
+  contentType: undefined,
+  body: new Uint8Array(0),
+  cuts: [],
+  readStyle: 'read',
+};
