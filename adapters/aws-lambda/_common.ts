@@ -9,7 +9,7 @@ import {
   type Environ,
   type Header,
   splitHost,
-} from '../../src/index.js';
+} from '../../src/core/index.js';
 import type { LambdaContext, LambdaOptions, LambdaResult } from './types.js';
 
 /** Options with their defaults applied, resolved once per handler. */

@@ -10,7 +10,7 @@ import {
   createInput,
   type Environ,
   errorStream,
-} from '../../src/index.js';
+} from '../../src/core/index.js';
 import {
   addHeaderMap,
   decodeBody,

@@ -10,7 +10,7 @@ import {
   createInput,
   type Environ,
   errorStream,
-} from '../../src/index.js';
+} from '../../src/core/index.js';
 import { BadRequest, decodeBody, type EventKind, MiB, setServer, splitPath } from './_common.js';
 import type { EdgeEvent, EdgeHeaders, EdgeResult } from './types.js';
 

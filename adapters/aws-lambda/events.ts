@@ -4,7 +4,7 @@
  * this module, so it costs a bundle nothing when unused.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
-import type { Header } from '../../src/index.js';
+import type { Header } from '../../src/core/index.js';
 import type {
   AlbEvent,
   AlbResult,

@@ -8,7 +8,7 @@ import {
   type Environ,
   plainResponse,
   runAppBuffered,
-} from '../../src/index.js';
+} from '../../src/core/index.js';
 import {
   attach,
   BadRequest,

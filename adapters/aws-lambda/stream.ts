@@ -3,7 +3,7 @@
  * as the metadata prelude, then each chunk as the app yields it, with backpressure.
  * For Function URLs (invoke mode RESPONSE_STREAM) and REST APIs in STREAM mode.
  */
-import { type App, type Header, runApp } from '../../src/index.js';
+import { type App, type Header, runApp } from '../../src/core/index.js';
 import { groupHeaders, resolveSettings } from './_common.js';
 import { isRefusal, isWarmup, kindOf, requestFor } from './handler.js';
 import type { LambdaContext, LambdaEvent, LambdaOptions } from './types.js';

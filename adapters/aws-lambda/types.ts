@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Header } from '../../src/index.js';
+import type { Header } from '../../src/core/index.js';
 
 type Maybe<T> = T | null | undefined;
 type StringMap = Maybe<Record<string, string | undefined>>;
