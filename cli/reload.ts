@@ -86,7 +86,9 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
     clearTimeout(timer);
     // Editors write a file in several steps; wait for the last one.
     timer = setTimeout(() => {
-      process.stdout.write(`tsgi: ${relative(process.cwd(), file)} changed, restarting\n`);
+      const shown = relative(process.cwd(), file);
+      const name = shown.startsWith('..') ? file : shown;
+      process.stdout.write(`tsgi: ${name} changed, restarting\n`);
       restart();
     }, 100);
   };

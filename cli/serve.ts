@@ -69,6 +69,11 @@ export async function createListener(app: App, settings: ListenerSettings): Prom
   });
 }
 
+/** After Ctrl-C, an app's own timers or sockets must not keep the server's process alive. */
+function exitSoon(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+}
+
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     process.once('SIGINT', resolve);
@@ -107,6 +112,7 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   if (values.reload && !isReloadChild()) {
     await superviseReload({ module, host, port, args, debug: settings.debug });
+    exitSoon();
     return 0;
   }
   if (isReloadChild()) {
@@ -145,5 +151,6 @@ export async function serveCommand(args: string[]): Promise<number> {
   await untilSignal();
   server.close();
   server.closeAllConnections();
+  exitSoon();
   return 0;
 }
