@@ -118,6 +118,8 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
     failure = undefined;
     const spawned = fork(process.argv[1]!, ['serve', ...options.args], {
       env: { ...process.env, [CHILD_FLAG]: '1' },
+      // The parent keeps any inspector port; a child asking for the same one would fail.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')),
       stdio: 'inherit',
     });
     child = spawned;
