@@ -46,6 +46,11 @@ export const MiB = 1024 * 1024;
 /** The body of a request without one; nothing can be written into a zero-length array. */
 const NO_BODY = new Uint8Array(0);
 
+/** An object with no prototype, so a key such as `__proto__` or `valueOf` is plain data. */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 // ———— Settings ————
 
 export function resolveSettings(options: LambdaOptions): Settings {

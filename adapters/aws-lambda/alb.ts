@@ -14,6 +14,7 @@ import {
 import {
   addHeaderMap,
   decodeBody,
+  dict,
   type EventKind,
   groupHeaders,
   MiB,
@@ -107,12 +108,12 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     };
     const groups = groupHeaders(response.headers);
     if (event.multiValueHeaders) {
-      const multiValueHeaders: Record<string, string[]> = {};
+      const multiValueHeaders: Record<string, string[]> = dict();
       for (const [name, values] of groups.values()) multiValueHeaders[name] = values;
       result.multiValueHeaders = multiValueHeaders;
       return result;
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = dict();
     for (const [lower, [name, values]] of groups) {
       if (lower !== 'set-cookie') headers[name] = values.join(', ');
       else if (values.length === 1) headers[name] = values[0]!;

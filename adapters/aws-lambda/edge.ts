@@ -11,7 +11,15 @@ import {
   type Environ,
   errorStream,
 } from '../../src/core/index.js';
-import { BadRequest, decodeBody, type EventKind, MiB, setServer, splitPath } from './_common.js';
+import {
+  BadRequest,
+  decodeBody,
+  dict,
+  type EventKind,
+  MiB,
+  setServer,
+  splitPath,
+} from './_common.js';
 import type { EdgeEvent, EdgeHeaders, EdgeResult } from './types.js';
 
 type EdgeRequest = EdgeEvent['Records'][number]['cf']['request'];
@@ -69,7 +77,7 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
   },
 
   result(response, body, base64) {
-    const headers: EdgeHeaders = {};
+    const headers: EdgeHeaders = dict();
     for (const [key, value] of response.headers) {
       const lower = key.toLowerCase();
       const list = headers[lower];

@@ -99,8 +99,13 @@ function queryPairs(query: string, decode: boolean): [string, string][] {
   });
 }
 
+/** An object with no prototype, so a key such as `__proto__` or `valueOf` is plain data. */
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function single(pairs: [string, string][], join?: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = dict();
   for (const [key, value] of pairs) {
     out[key] = join !== undefined && key in out ? `${out[key]}${join}${value}` : value;
   }
@@ -108,7 +113,7 @@ function single(pairs: [string, string][], join?: string): Record<string, string
 }
 
 function multi(pairs: [string, string][]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out: Record<string, string[]> = dict();
   for (const [key, value] of pairs) {
     const list = out[key];
     if (list === undefined) out[key] = [value];
@@ -334,7 +339,7 @@ function edgeEvent(
   pairs: [string, string][],
 ): EdgeEvent {
   const domain = 'd111111abcdef8.cloudfront.net';
-  const headers: EdgeHeaders = {};
+  const headers: EdgeHeaders = dict();
   const all: [string, string][] = [
     ['Host', init.host ?? domain],
     ...pairs.filter(([n]) => n.toLowerCase() !== 'host'),

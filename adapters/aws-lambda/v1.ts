@@ -14,6 +14,7 @@ import {
 import {
   addHeaderMap,
   decodeBody,
+  dict,
   type EventKind,
   groupHeaders,
   MiB,
@@ -118,8 +119,8 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
   result(response, body, base64) {
     // Names that occur once go in `headers`; repeats (Set-Cookie) in `multiValueHeaders`, which
     // API Gateway merges in and which wins on a clash.
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    const headers: Record<string, string> = dict();
+    const multiValueHeaders: Record<string, string[]> = dict();
     for (const [name, values] of groupHeaders(response.headers).values()) {
       if (values.length === 1) headers[name] = values[0]!;
       else multiValueHeaders[name] = values;

@@ -14,6 +14,7 @@ import {
 import {
   addHeaderMap,
   decodeBody,
+  dict,
   type EventKind,
   groupHeaders,
   MiB,
@@ -101,7 +102,7 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
 
   result(response, body, base64) {
     // 2.0 has no multi-value headers: repeats are joined, cookies go in their own array.
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = dict();
     let cookies: string[] = [];
     for (const [lower, [name, values]] of groupHeaders(response.headers)) {
       if (lower === 'set-cookie') cookies = values;

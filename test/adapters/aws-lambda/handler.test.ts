@@ -417,19 +417,57 @@ describe('result shapes', () => {
   });
 
   it('Lambda@Edge sends status as a string and headers as {key, value} lists', async () => {
-    const { result } = await call('edge', hello, { path: '/json' });
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'application/json'],
+        ['Set-Cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ],
+      '{}',
+    );
+    const { result } = await call('edge', app);
     expect(result.status).toBe('200');
     expect(result.statusDescription).toBe('OK');
     expect(result.headers).toEqual({
       'content-type': [{ key: 'Content-Type', value: 'application/json' }],
+      'set-cookie': [
+        { key: 'Set-Cookie', value: 'a=1' },
+        { key: 'set-cookie', value: 'b=2' },
+      ],
     });
     expect(result.bodyEncoding).toBe('text');
   });
 
   it('v1 sends repeated headers in multiValueHeaders and single ones in headers', async () => {
-    const { result } = await call('aws-v1', hello, { path: '/cookies' });
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain; charset=utf-8'],
+        ...THREE_COOKIES.map((cookie): Header => ['Set-Cookie', cookie]),
+      ],
+      'x',
+    );
+    const { result } = await call('aws-v1', app);
     expect(result.headers).toEqual({ 'Content-Type': 'text/plain; charset=utf-8' });
     expect(result.multiValueHeaders).toEqual({ 'Set-Cookie': THREE_COOKIES });
+  });
+
+  it('a header named like an Object.prototype property is kept', async () => {
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain'],
+        ['__proto__', 'x'],
+        ['constructor', 'y'],
+      ],
+      'x',
+    );
+    for (const kind of KINDS) {
+      const { response } = await call(kind, app);
+      expect(headerValues(response.headers, '__proto__'), kind).toEqual(['x']);
+      expect(headerValues(response.headers, 'constructor'), kind).toEqual(['y']);
+    }
   });
 
   it('v2 joins repeated headers other than Set-Cookie with ", "', async () => {
