@@ -17,7 +17,7 @@ import { DEFAULT_MAX_BODY_SIZE, type RequestLog } from '../adapters/node/index.j
 import { type App, concatBytes, type Header, isHopByHop, plainResponse } from '../src/index.js';
 import { oneLine } from './errors.js';
 import { localContext } from './lambda.js';
-import type { Emulated } from './serve.js';
+import type { Emulated } from './listener.js';
 
 export interface EmulateOptions {
   maxBodySize?: number;

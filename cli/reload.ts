@@ -41,7 +41,6 @@ export interface ReloadOptions {
   port: number;
   /** The serve command's own arguments, passed on to each child. */
   args: string[];
-  debug: boolean;
 }
 
 /** Runs the reloading parent until SIGINT/SIGTERM. */

@@ -3,16 +3,14 @@
  * `--reload`, `--debug` and `--emulate`.
  */
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { nodeListener, type RequestLog } from '../adapters/node/index.js';
-import type { App } from '../src/index.js';
+import { createServer } from 'node:http';
 import { parseCommand, parsePort, parseSize } from './args.js';
-import { debugPage } from './debug-page.js';
-import { describeFailure, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { listen } from './listen.js';
-import { canTrackImports, loadApp, loadedFiles, resolveModule } from './load.js';
-import { childMessage, isReloadChild, superviseReload } from './reload.js';
+import { createListener, EMULATED, type Emulated, type ListenerSettings } from './listener.js';
+import { loadApp, resolveModule } from './load.js';
+import { isReloadChild, superviseReload } from './reload.js';
+import { runReloadChild } from './reload-child.js';
 
 export const serveHelp = `Usage: tsgi serve <module> [options]
 
@@ -32,42 +30,6 @@ Options:
 
 Example:
   tsgi serve app.ts --reload --debug`;
-
-export const EMULATED = ['aws-v1', 'aws-v2', 'alb', 'function-url', 'edge', 'cloudflare'] as const;
-export type Emulated = (typeof EMULATED)[number];
-
-/** What a request listener needs to know, shared by the plain and the reloading server. */
-export interface ListenerSettings {
-  debug: boolean;
-  emulate?: Emulated;
-  maxBodySize?: number;
-}
-
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** The access log line: method, path, status, bytes, milliseconds. */
-export function formatLog(log: RequestLog): string {
-  const ms = log.ms < 10 ? log.ms.toFixed(1) : Math.round(log.ms).toString();
-  const cut = log.aborted ? ' (aborted)' : '';
-  return `${log.method} ${log.url} ${log.status} ${log.bytes}B ${ms}ms${cut}`;
-}
-
-function logLine(log: RequestLog): void {
-  process.stdout.write(`${formatLog(log)}\n`);
-}
-
-/** The request listener for the app with the settings given on the command line. */
-export async function createListener(app: App, settings: ListenerSettings): Promise<Listener> {
-  const wrapped = settings.debug ? debugPage(app) : app;
-  if (settings.emulate !== undefined) {
-    const { emulateListener } = await import('./emulate.js');
-    return emulateListener(settings.emulate, wrapped, { ...settings, onResponse: logLine });
-  }
-  return nodeListener(wrapped, {
-    onResponse: logLine,
-    ...(settings.maxBodySize !== undefined && { maxBodySize: settings.maxBodySize }),
-  });
-}
 
 /** After Ctrl-C, an app's own timers or sockets must not keep the server's process alive. */
 function exitSoon(): void {
@@ -111,38 +73,11 @@ export async function serveCommand(args: string[]): Promise<number> {
   const exportName = values.export;
 
   if (values.reload && !isReloadChild()) {
-    await superviseReload({ module, host, port, args, debug: settings.debug });
+    await superviseReload({ module, host, port, args });
     exitSoon();
     return 0;
   }
-  if (isReloadChild()) {
-    // The parent owns the port and hands each connection over; see reload.ts.
-    process.once('SIGTERM', () => process.exit(0));
-    process.once('disconnect', () => process.exit(0));
-    const imported = new Set<string>();
-    const tracked = await canTrackImports();
-    let app: App;
-    try {
-      app = await loadApp(module, {
-        ...(exportName !== undefined && { exportName }),
-        onImport: (url) => imported.add(url),
-      });
-    } catch (error) {
-      await childMessage({ type: 'files', files: loadedFiles(imported), tracked });
-      await childMessage({ type: 'failed', text: describeFailure(error) });
-      throw error;
-    }
-    await childMessage({ type: 'files', files: loadedFiles(imported), tracked });
-    const server = createServer(await createListener(app, settings));
-    process.on('message', (message: { type?: string }, socket?: Socket) => {
-      if (message?.type !== 'socket' || !socket) return;
-      server.emit('connection', socket);
-      socket.resume();
-    });
-    await childMessage({ type: 'ready' });
-    return new Promise<number>(() => {}); // runs until the parent stops it
-  }
-
+  if (isReloadChild()) return runReloadChild(module, exportName, settings);
   const app = await loadApp(module, exportName !== undefined ? { exportName } : {});
   const server = createServer(await createListener(app, settings));
   const url = await listen(server, host, port);
