@@ -1,5 +1,6 @@
 /**
- * The hello example: the app `npm start` serves and the Lambda and Workers examples deploy.
+ * The hello example: the app `npm start` serves and the Lambda and Workers examples deploy,
+ * written with the Flask-style `App`.
  *
  * Routes (the adapters' end-to-end tests rely on them):
  *   GET  /             text/html  <p>Hello, World!</p>
@@ -9,8 +10,12 @@
  *   POST /echo         the request body, byte for byte, with the request's Content-Type
  *   GET  /stream?n=5&delay=100  n text chunks, `delay` ms apart
  *   GET  /environ      JSON of environ's string keys, plus `bindings`: string values of cloudflare.env
+ * And, to show routing:
+ *   GET  /hello/<name>  text/html greeting, the name HTML-escaped
+ *   GET  /users/<int:id>  application/json {"id": id, "url": the URL built back from the route}
+ * Anything else: 404 text/plain `Not Found` (405 with Allow for a known path and another method).
  */
-import type { App, Environ, StartResponse } from '../../src/index.js';
+import { App, type Request, Response } from '../../src/index.js';
 
 export function binaryPattern(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
@@ -18,9 +23,10 @@ export function binaryPattern(size: number): Uint8Array {
   return bytes;
 }
 
-function param(environ: Environ, name: string, fallback: number): number {
-  const value = new URLSearchParams(environ.QUERY_STRING).get(name);
-  const parsed = value === null ? Number.NaN : Number(value);
+/** A non-negative number from the query, else `fallback`. */
+function param(request: Request, name: string, fallback: number): number {
+  const value = request.args.get(name);
+  const parsed = value === undefined ? Number.NaN : Number(value);
   return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
 }
 
@@ -40,52 +46,56 @@ function stringKeys(record: unknown): Record<string, string> {
   return out;
 }
 
-const app: App = async (environ: Environ, startResponse: StartResponse) => {
-  const route = `${environ.REQUEST_METHOD} ${environ.PATH_INFO}`;
-  switch (route) {
-    case 'GET /':
-    case 'HEAD /':
-      startResponse('200 OK', [['Content-Type', 'text/html; charset=utf-8']]);
-      return ['<p>Hello, World!</p>'];
-    case 'GET /json':
-      startResponse('200 OK', [['Content-Type', 'application/json']]);
-      return [JSON.stringify({ message: 'Hello, World!' })];
-    case 'GET /binary': {
-      const body = binaryPattern(Math.min(param(environ, 'size', 1048576), 8 * 1048576));
-      startResponse('200 OK', [
-        ['Content-Type', 'application/octet-stream'],
-        ['Content-Length', String(body.byteLength)],
-      ]);
-      return [body];
-    }
-    case 'GET /cookies':
-      startResponse('200 OK', [
-        ['Content-Type', 'text/plain; charset=utf-8'],
-        ['Set-Cookie', 'a=1; Path=/'],
-        ['Set-Cookie', 'b=2; Path=/; HttpOnly'],
-        ['Set-Cookie', 'c=3; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/'],
-      ]);
-      return ['three cookies'];
-    case 'POST /echo': {
-      const body = await environ['wsgi.input'].read();
-      startResponse('200 OK', [
-        ['Content-Type', environ.CONTENT_TYPE || 'application/octet-stream'],
-        ['Content-Length', String(body.byteLength)],
-      ]);
-      return [body];
-    }
-    case 'GET /stream':
-      startResponse('200 OK', [['Content-Type', 'text/plain; charset=utf-8']]);
-      return slowChunks(param(environ, 'n', 5), param(environ, 'delay', 100));
-    case 'GET /environ': {
-      const body = { ...stringKeys(environ), bindings: stringKeys(environ['cloudflare.env']) };
-      startResponse('200 OK', [['Content-Type', 'application/json']]);
-      return [JSON.stringify(body)];
-    }
-    default:
-      startResponse('404 Not Found', [['Content-Type', 'text/plain; charset=utf-8']]);
-      return ['Not Found'];
-  }
-};
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+const app = new App({ name: 'hello' });
+
+app.route('/', () => '<p>Hello, World!</p>');
+
+// A list body is sent as it is, without a computed Content-Length: the adapters' tests pin the
+// exact headers of /json and /cookies. (`() => ({ message })` would be JSON too, with a length.)
+app.route(
+  '/json',
+  () =>
+    new Response([JSON.stringify({ message: 'Hello, World!' })], { mimetype: 'application/json' }),
+);
+
+app.route('/binary', (request) => {
+  const size = Math.min(param(request, 'size', 1048576), 8 * 1048576);
+  return new Response(binaryPattern(size), { mimetype: 'application/octet-stream' });
+});
+
+app.route('/cookies', () =>
+  new Response(['three cookies'])
+    .setCookie('a', '1')
+    .setCookie('b', '2', { httpOnly: true })
+    .setCookie('c', '3', { expires: new Date(Date.UTC(2037, 9, 21, 7, 28, 0)) }),
+);
+
+app.route('/echo', { methods: ['POST'] }, async (request) => {
+  const body = await request.bytes();
+  return new Response(body, { contentType: request.contentType || 'application/octet-stream' });
+});
+
+app.route('/stream', (request) => {
+  const chunks = slowChunks(param(request, 'n', 5), param(request, 'delay', 100));
+  return new Response(chunks, { mimetype: 'text/plain' });
+});
+
+app.route('/environ', (request) => ({
+  ...stringKeys(request.environ),
+  bindings: stringKeys(request.environ['cloudflare.env']),
+}));
+
+app.route('/hello/<name>', (_request, { name }) => `<p>Hello, ${escapeHtml(name)}!</p>`);
+
+app.route('/users/<int:id>', { name: 'user' }, (request, { id }) => ({
+  id,
+  url: app.urlFor('user', { id }, { request }),
+}));
+
+app.errorHandler(404, () => new Response('Not Found', { status: 404 }));
 
 export default app;

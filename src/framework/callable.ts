@@ -44,7 +44,8 @@ for (const key of ['name', 'length']) {
  * @example
  * ```ts
  * class FrameWork extends BaseApp {
- *   wsgiApp(environ: Environ, startResponse: StartResponse) {
+ *   // Declare the full app return type, so a middleware (which may be async) can replace it.
+ *   wsgiApp(environ: Environ, startResponse: StartResponse): AppIterable | Promise<AppIterable> {
  *     return new Response('Hello World!')(environ, startResponse);
  *   }
  * }
@@ -54,6 +55,9 @@ for (const key of ['name', 'length']) {
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature the constructor provides
 export abstract class BaseApp extends CallableObject {
+  /** A name for the app (the seed's `FrameWork(name)`); a plain writable property. */
+  declare name: string;
+
   constructor() {
     super();
     const method = this.wsgiApp as unknown;
