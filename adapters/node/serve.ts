@@ -27,7 +27,15 @@ export interface ServerHandle {
   close(): Promise<void>;
 }
 
-/** The URL for a bound address; an IPv6 literal goes in brackets. */
+/**
+ * The URL for a bound address; an IPv6 literal goes in brackets.
+ *
+ * @example
+ * ```ts
+ * urlFor('127.0.0.1', 5000); // 'http://127.0.0.1:5000'
+ * urlFor('::1', 8080);       // 'http://[::1]:8080'
+ * ```
+ */
 export function urlFor(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerHandle, serve } from '../../../adapters/node/index.js';
+import { type ServerHandle, serve, urlFor } from '../../../adapters/node/index.js';
 import type { App, Environ } from '../../../src/index.js';
 import { errorStream } from '../../../src/index.js';
 import { lint } from '../../../src/middleware/index.js';
@@ -65,6 +66,24 @@ describe('serve', () => {
   it('binds 127.0.0.1 by default and reports its URL', () => {
     expect(server.host).toBe('127.0.0.1');
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
+  it('writes URLs with IPv6 literals in brackets', () => {
+    expect(urlFor('::1', 8080)).toBe('http://[::1]:8080');
+  });
+
+  it('takes an HTTP/1.0 request in absolute form over a raw socket', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET http://example.test/abs%20path?q=1 HTTP/1.0\r\nHost: example.test\r\n\r\n');
+    let reply = '';
+    for await (const chunk of socket) reply += String(chunk);
+    expect(reply).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    const environ = seen.at(-1)!;
+    expect(environ.SERVER_PROTOCOL).toBe('HTTP/1.0');
+    expect(environ.PATH_INFO).toBe('/abs path');
+    expect(environ.QUERY_STRING).toBe('q=1');
+    expect(environ.SERVER_NAME).toBe('example.test');
+    expect(environ.SERVER_PORT).toBe('80');
   });
 
   it('builds environ from the request (SPEC §2, §6)', async () => {
