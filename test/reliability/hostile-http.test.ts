@@ -3,14 +3,16 @@
  * and raw control bytes in the request line, over real sockets and through every front end.
  */
 import { connect } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../adapters/aws-lambda/index.js';
 import { fetchHandler } from '../../adapters/cloudflare/index.js';
 import { type ServerHandle, serve } from '../../adapters/node/index.js';
 import type { Environ } from '../../src/index.js';
-import { lint } from '../../src/middleware/index.js';
+import { lint, proxyFix } from '../../src/middleware/index.js';
+import { Client } from '../../src/testing/index.js';
 import { eventFor, KINDS, readResult } from './_aws.js';
-import type { Model } from './_model.js';
+import { type Model, RUNS } from './_model.js';
 
 let seen: Environ[] = [];
 const recorder = lint((environ, startResponse) => {
@@ -209,3 +211,53 @@ const baseModel: Model = {
   cuts: [],
   readStyle: 'read',
 };
+
+describe('proxyFix behind one trusted proxy, generated forwarded headers', () => {
+  const junk = fc.oneof(
+    fc.constantFrom(
+      '6.6.6.6',
+      '::1',
+      '[::1]:80',
+      'unknown',
+      '',
+      ' ',
+      'a b',
+      '1.2.3.4:5',
+      '../x',
+      '%00',
+    ),
+    fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n\0,]/g, '')),
+  );
+  it(`REMOTE_ADDR is the right-most entry or unchanged, and the environ stays valid (${RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(junk, { maxLength: 4 }),
+        fc.constantFrom('203.0.113.9', '2001:db8::9'),
+        fc.record({ proto: junk, host: junk, port: junk, prefix: junk }),
+        async (spoofed, real, others) => {
+          let environ: Environ | undefined;
+          const inner = lint((e, startResponse) => {
+            environ = e;
+            startResponse('200 OK', [['Content-Type', 'text/plain']]);
+            return ['ok'];
+          });
+          const app = proxyFix(inner, { for: 1, proto: 1, host: 1, port: 1, prefix: 1 });
+          const response = await new Client(app).get('/', {
+            remoteAddr: '10.0.0.1',
+            headers: {
+              'X-Forwarded-For': [...spoofed, real].join(', '),
+              'X-Forwarded-Proto': others.proto,
+              'X-Forwarded-Host': others.host,
+              'X-Forwarded-Port': others.port,
+              'X-Forwarded-Prefix': others.prefix,
+            },
+          });
+          expect(response.statusCode).toBe(200);
+          expect(environ!.REMOTE_ADDR).toBe(real);
+          expect(inner.violations).toEqual([]);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
