@@ -4,6 +4,7 @@
  */
 import { Buffer } from 'node:buffer';
 import {
+  addHeader,
   type BufferedResponse,
   decodePath,
   type Environ,
@@ -46,9 +47,22 @@ export const MiB = 1024 * 1024;
 /** The body of a request without one; nothing can be written into a zero-length array. */
 const NO_BODY = new Uint8Array(0);
 
-/** An object with no prototype, so a key such as `__proto__` or `valueOf` is plain data. */
-export function dict<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+/**
+ * `target[key] = value`, except that a key `__proto__` becomes an own property instead of
+ * replacing the prototype (a header may be called that). Plain objects stay fast to build and
+ * to serialize, which prototype-free ones are not.
+ */
+export function put<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
 }
 
 // ———— Settings ————
@@ -117,11 +131,22 @@ export function setServer(environ: Environ, fallbackHost: string | undefined): v
   const proto = environ.HTTP_X_FORWARDED_PROTO ?? environ.HTTP_CLOUDFRONT_FORWARDED_PROTO;
   const scheme = proto === 'http' ? 'http' : 'https';
   const host = environ.HTTP_HOST || fallbackHost || 'localhost';
-  const [name, port] = splitHost(host, scheme, environ.HTTP_X_FORWARDED_PORT);
-  environ.SERVER_NAME = name;
-  environ.SERVER_PORT = port;
+  const port = environ.HTTP_X_FORWARDED_PORT;
+  // A warm instance sees the same Host again and again: remember the last answer.
+  if (host !== last.host || port !== last.port || scheme !== last.scheme) {
+    last = { host, port, scheme, split: splitHost(host, scheme, port) };
+  }
+  environ.SERVER_NAME = last.split[0];
+  environ.SERVER_PORT = last.split[1];
   environ['wsgi.url_scheme'] = scheme;
 }
+
+let last = {
+  host: '',
+  port: undefined as string | undefined,
+  scheme: '',
+  split: ['', ''] as [string, string],
+};
 
 /** The principal a JWT authorizer vouched for: Cognito's user name, else the subject. */
 export function principalFromClaims(claims: unknown): string | undefined {
@@ -131,17 +156,21 @@ export function principalFromClaims(claims: unknown): string | undefined {
   return typeof user === 'string' && user !== '' ? user : undefined;
 }
 
-/** Adds a repeated-header map (`{name: [v1, v2]}`) or a single-value map to environ. */
+/**
+ * Adds a single-value (`{name: value}`) or multi-value (`{name: [v1, v2]}`) header map to
+ * environ. `skipCookie` leaves out Cookie headers whose values arrive elsewhere (v2 `cookies`).
+ */
 export function addHeaderMap(
   environ: Environ,
   map: Record<string, string | string[] | undefined> | null | undefined,
-  add: (environ: Environ, name: string, value: string) => void,
+  skipCookie = false,
 ): void {
   if (map === null || typeof map !== 'object') return;
   for (const name in map) {
+    if (skipCookie && name.length === 6 && name.toLowerCase() === 'cookie') continue;
     const value = map[name];
-    if (typeof value === 'string') add(environ, name, value);
-    else if (Array.isArray(value)) for (const item of value) add(environ, name, String(item));
+    if (typeof value === 'string') addHeader(environ, name, value);
+    else if (Array.isArray(value)) for (const item of value) addHeader(environ, name, String(item));
   }
 }
 

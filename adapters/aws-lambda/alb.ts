@@ -4,20 +4,14 @@
  * Security: REMOTE_ADDR is the right-most X-Forwarded-For entry, the one the load balancer
  * appended; everything left of it was sent by the client and may be forged.
  */
-import {
-  addHeader,
-  createEnviron,
-  createInput,
-  type Environ,
-  errorStream,
-} from '../../src/core/index.js';
+import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
   decodeBody,
-  dict,
   type EventKind,
   groupHeaders,
   MiB,
+  put,
   setServer,
   splitPath,
 } from './_common.js';
@@ -92,7 +86,7 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
       multithread: false,
       multiprocess: true,
     });
-    addHeaderMap(environ, event.multiValueHeaders ?? event.headers, addHeader);
+    addHeaderMap(environ, event.multiValueHeaders ?? event.headers);
     const remote = lastHop(environ.HTTP_X_FORWARDED_FOR);
     if (remote !== undefined) environ.REMOTE_ADDR = remote;
     setServer(environ, undefined);
@@ -108,15 +102,15 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     };
     const groups = groupHeaders(response.headers);
     if (event.multiValueHeaders) {
-      const multiValueHeaders: Record<string, string[]> = dict();
-      for (const [name, values] of groups.values()) multiValueHeaders[name] = values;
+      const multiValueHeaders: Record<string, string[]> = {};
+      for (const [name, values] of groups.values()) put(multiValueHeaders, name, values);
       result.multiValueHeaders = multiValueHeaders;
       return result;
     }
-    const headers: Record<string, string> = dict();
+    const headers: Record<string, string> = {};
     for (const [lower, [name, values]] of groups) {
-      if (lower !== 'set-cookie') headers[name] = values.join(', ');
-      else if (values.length === 1) headers[name] = values[0]!;
+      if (lower !== 'set-cookie') put(headers, name, values.join(', '));
+      else if (values.length === 1) put(headers, name, values[0]!);
       else for (let i = 0; i < values.length && i < 512; i++) headers[cookieName(i)] = values[i]!;
     }
     result.headers = headers;

@@ -14,9 +14,9 @@ import {
 import {
   BadRequest,
   decodeBody,
-  dict,
   type EventKind,
   MiB,
+  put,
   setServer,
   splitPath,
 } from './_common.js';
@@ -77,13 +77,15 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
   },
 
   result(response, body, base64) {
-    const headers: EdgeHeaders = dict();
+    const lists = new Map<string, { key: string; value: string }[]>();
     for (const [key, value] of response.headers) {
       const lower = key.toLowerCase();
-      const list = headers[lower];
-      if (list === undefined) headers[lower] = [{ key, value }];
+      const list = lists.get(lower);
+      if (list === undefined) lists.set(lower, [{ key, value }]);
       else list.push({ key, value });
     }
+    const headers: EdgeHeaders = {};
+    for (const [lower, list] of lists) put<EdgeHeaders[string]>(headers, lower, list);
     return {
       status: String(response.statusCode),
       statusDescription: response.reason,

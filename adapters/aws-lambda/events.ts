@@ -452,7 +452,7 @@ export function decodeResult(kind: EventKindName, result: unknown): DecodedResul
       const out: Header[] = [];
       // API Gateway merges the two maps; on a clash the multi-value one wins.
       for (const [name, value] of Object.entries(headers)) {
-        if (!(name in multiValueHeaders)) out.push([name, value]);
+        if (!Object.hasOwn(multiValueHeaders, name)) out.push([name, value]);
       }
       for (const [name, values] of Object.entries(multiValueHeaders)) {
         for (const value of values) out.push([name, value]);

@@ -4,7 +4,7 @@
  * For Function URLs (invoke mode RESPONSE_STREAM) and REST APIs in STREAM mode.
  */
 import { type App, type Header, runApp } from '../../src/core/index.js';
-import { dict, groupHeaders, resolveSettings } from './_common.js';
+import { groupHeaders, put, resolveSettings } from './_common.js';
 import { isRefusal, isWarmup, kindOf, requestFor } from './handler.js';
 import type { LambdaContext, LambdaEvent, LambdaOptions } from './types.js';
 import { v1 } from './v1.js';
@@ -40,11 +40,11 @@ interface AwsLambdaRuntime {
 }
 
 function prelude(statusCode: number, list: readonly Header[]): StreamPrelude {
-  const headers: Record<string, string> = dict();
+  const headers: Record<string, string> = {};
   let cookies: string[] = [];
   for (const [lower, [name, values]] of groupHeaders(list)) {
     if (lower === 'set-cookie') cookies = values;
-    else headers[name] = values.length === 1 ? values[0]! : values.join(', ');
+    else put(headers, name, values.length === 1 ? values[0]! : values.join(', '));
   }
   return { statusCode, headers, cookies };
 }

@@ -4,22 +4,16 @@
  * Security: REMOTE_ADDR is `requestContext.identity.sourceIp`, which API Gateway fills from the
  * connection; X-Forwarded-For is left to the app as a plain header.
  */
-import {
-  addHeader,
-  createEnviron,
-  createInput,
-  type Environ,
-  errorStream,
-} from '../../src/core/index.js';
+import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
   decodeBody,
-  dict,
   type EventKind,
   groupHeaders,
   MiB,
   onBoundary,
   principalFromClaims,
+  put,
   setServer,
   splitPath,
 } from './_common.js';
@@ -111,7 +105,7 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
       multithread: false,
       multiprocess: true,
     });
-    addHeaderMap(environ, event.multiValueHeaders ?? event.headers, addHeader);
+    addHeaderMap(environ, event.multiValueHeaders ?? event.headers);
     setServer(environ, context.domainName);
     return environ;
   },
@@ -119,11 +113,11 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
   result(response, body, base64) {
     // Names that occur once go in `headers`; repeats (Set-Cookie) in `multiValueHeaders`, which
     // API Gateway merges in and which wins on a clash.
-    const headers: Record<string, string> = dict();
-    const multiValueHeaders: Record<string, string[]> = dict();
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
     for (const [name, values] of groupHeaders(response.headers).values()) {
-      if (values.length === 1) headers[name] = values[0]!;
-      else multiValueHeaders[name] = values;
+      if (values.length === 1) put(headers, name, values[0]!);
+      else put(multiValueHeaders, name, values);
     }
     return {
       statusCode: response.statusCode,

@@ -4,22 +4,16 @@
  * Security: REMOTE_ADDR is `requestContext.http.sourceIp`, filled by the front end from the
  * connection; REMOTE_USER comes only from an authorizer's verdict (JWT claims, IAM).
  */
-import {
-  addHeader,
-  createEnviron,
-  createInput,
-  type Environ,
-  errorStream,
-} from '../../src/core/index.js';
+import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
   decodeBody,
-  dict,
   type EventKind,
   groupHeaders,
   MiB,
   onBoundary,
   principalFromClaims,
+  put,
   setServer,
   splitPath,
 } from './_common.js';
@@ -34,12 +28,6 @@ function remoteUser(event: ApiGatewayV2Event): string | undefined {
   if (typeof arn === 'string' && arn !== '') return arn;
   const principal = authorizer.lambda?.principalId;
   return typeof principal === 'string' && principal !== '' ? principal : undefined;
-}
-
-/** A Function URL keeps the `cookie` header beside `cookies`; take the cookies once. */
-function addHeaderSkippingCookie(environ: Environ, name: string, value: string): void {
-  if (name.length === 6 && name.toLowerCase() === 'cookie') return;
-  addHeader(environ, name, value);
 }
 
 export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
@@ -90,23 +78,21 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
       multiprocess: true,
     });
     const cookies = event.cookies;
-    if (Array.isArray(cookies) && cookies.length > 0) {
-      addHeaderMap(environ, event.headers, addHeaderSkippingCookie);
-      environ.HTTP_COOKIE = cookies.join('; ');
-    } else {
-      addHeaderMap(environ, event.headers, addHeader);
-    }
+    // A Function URL keeps the `cookie` header beside `cookies`: take the cookies once.
+    const hasCookies = Array.isArray(cookies) && cookies.length > 0;
+    addHeaderMap(environ, event.headers, hasCookies);
+    if (hasCookies) environ.HTTP_COOKIE = cookies.join('; ');
     setServer(environ, context.domainName);
     return environ;
   },
 
   result(response, body, base64) {
     // 2.0 has no multi-value headers: repeats are joined, cookies go in their own array.
-    const headers: Record<string, string> = dict();
+    const headers: Record<string, string> = {};
     let cookies: string[] = [];
     for (const [lower, [name, values]] of groupHeaders(response.headers)) {
       if (lower === 'set-cookie') cookies = values;
-      else headers[name] = values.length === 1 ? values[0]! : values.join(', ');
+      else put(headers, name, values.length === 1 ? values[0]! : values.join(', '));
     }
     return { statusCode: response.statusCode, headers, cookies, body, isBase64Encoded: base64 };
   },
