@@ -7,7 +7,7 @@ import { BaseApp } from './callable.js';
 import { HTTPException, InternalServerError, MethodNotAllowed, NotFound } from './exceptions.js';
 import { DEFAULT_LIMITS, Request, type RequestLimits } from './request.js';
 import { Response } from './response.js';
-import { type RouteParams, Router } from './routing.js';
+import { type Match, type RouteParams, Router } from './routing.js';
 
 /**
  * What a view may return: a Response as it is; a string as HTML; bytes as
@@ -61,6 +61,10 @@ type ErrorClass<E> = abstract new (...args: any[]) => E;
 export interface AppOptions extends RequestLimits {
   /** A name for logs and docs. Default `app`. */
   name?: string;
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isStream(value: unknown): boolean {
@@ -201,17 +205,45 @@ export class Application extends BaseApp {
   }
 
   /** The app: wraps environ in a Request, dispatches it, and sends the Response. */
-  async wsgiApp(environ: Environ, startResponse: StartResponse): Promise<AppIterable> {
+  wsgiApp(environ: Environ, startResponse: StartResponse): AppIterable | Promise<AppIterable> {
     const request = new Request(environ, this.limits);
-    const response = await this.fullDispatchRequest(request);
-    return response(environ, startResponse);
+    const response = this.#respond(request);
+    return isThenable(response)
+      ? response.then((done) => done(environ, startResponse))
+      : response(environ, startResponse);
   }
 
   /** Hooks, routing, the view and error handling: a Request in, a Response out. */
   async fullDispatchRequest(request: Request): Promise<Response> {
+    return this.#respond(request);
+  }
+
+  /** Like fullDispatchRequest, but synchronous when nothing on the way is async (the common case). */
+  #respond(request: Request): Response | Promise<Response> {
+    if (this.#before.length > 0 || this.#after.length > 0) return this.#respondWithHooks(request);
+    let result: ViewResult | Promise<ViewResult>;
+    try {
+      result = this.#view(request, this.#match(request));
+      if (!isThenable(result)) return this.makeResponse(result);
+    } catch (error) {
+      return this.#handleError(error, request);
+    }
+    return result.then(
+      (value) => this.makeResponse(value),
+      (error) => this.#handleError(error, request),
+    );
+  }
+
+  async #respondWithHooks(request: Request): Promise<Response> {
     let response: Response;
     try {
-      response = await this.#dispatch(request);
+      const match = this.#match(request);
+      let early: ViewResult | undefined;
+      for (const hook of this.#before) {
+        early = await hook(request);
+        if (early !== undefined) break;
+      }
+      response = this.makeResponse(early !== undefined ? early : await this.#view(request, match));
     } catch (error) {
       response = await this.#handleError(error, request);
     }
@@ -219,19 +251,18 @@ export class Application extends BaseApp {
     return response;
   }
 
-  async #dispatch(request: Request): Promise<Response> {
+  #match(request: Request): Match<View> {
     const match = this.router.match(request.method, request.path);
     if (match.kind === 'found') {
       request.params = match.params;
       request.endpoint = match.rule.name;
     }
-    for (const hook of this.#before) {
-      const result = await hook(request);
-      if (result !== undefined) return this.makeResponse(result);
-    }
-    if (match.kind === 'found') {
-      return this.makeResponse(await match.rule.handler(request, match.params));
-    }
+    return match;
+  }
+
+  /** Runs the matched view, or answers (or throws) what routing found instead. */
+  #view(request: Request, match: Match<View>): ViewResult | Promise<ViewResult> {
+    if (match.kind === 'found') return match.rule.handler(request, match.params);
     if (match.kind === 'method') {
       if (request.method === 'OPTIONS') {
         return new Response('', { headers: { Allow: match.allowed.join(', ') } });

@@ -9,15 +9,33 @@ import type { App, AppIterable, Environ, StartResponse } from '../core/types.js'
 /** The method a {@link CallableObject} runs when it is called. */
 export const CALL: unique symbol = Symbol('tsgi.call');
 
+type Template = (this: { self: CallableObject }, ...args: unknown[]) => unknown;
+
+/** One function per class whose prototype is the class's; instances are bound copies of it. */
+const templates = new WeakMap<object, Template>();
+const bind = Function.prototype.bind;
+
+function templateFor(prototype: object): Template {
+  let template = templates.get(prototype);
+  if (template === undefined) {
+    template = function (this: { self: CallableObject }, ...args: unknown[]) {
+      return this.self[CALL](...args);
+    };
+    Object.setPrototypeOf(template, prototype);
+    templates.set(prototype, template);
+  }
+  return template;
+}
+
 /** Base class whose instances are functions that run `this[CALL](...)`. */
 export abstract class CallableObject {
   constructor() {
-    const self = ((...args: unknown[]) =>
-      (self as unknown as CallableObject)[CALL](...args)) as unknown as CallableObject;
-    // An arrow function owns `name` and `length`; drop them so subclasses may use those names.
-    delete (self as { name?: string }).name;
-    delete (self as { length?: number }).length;
-    Object.setPrototypeOf(self, new.target.prototype);
+    // A bound function takes its prototype from its target, so binding a per-class template
+    // avoids Object.setPrototypeOf on every instance (which is slow: a Response is made per
+    // request). The holder lets the template find the instance it was called through.
+    const holder = { self: undefined as unknown as CallableObject };
+    const self = bind.call(templateFor(new.target.prototype), holder) as unknown as CallableObject;
+    holder.self = self;
     // biome-ignore lint/correctness/noConstructorReturn: the instance must be a function
     return self;
   }
@@ -25,8 +43,8 @@ export abstract class CallableObject {
   abstract [CALL](...args: unknown[]): unknown;
 }
 
-// Instances keep `call`, `apply` and `bind`; `name` and `length` stay plain writable properties
-// (Function.prototype's are read-only, which would break `this.name = ...` in a subclass).
+// Instances keep `call`, `apply` and `bind`; `name` and `length` are plain writable properties
+// here (Function.prototype's are read-only, which would break `this.name = ...` in a subclass).
 Object.setPrototypeOf(CallableObject.prototype, Function.prototype);
 for (const key of ['name', 'length']) {
   Object.defineProperty(CallableObject.prototype, key, {
@@ -60,6 +78,9 @@ export abstract class BaseApp extends CallableObject {
 
   constructor() {
     super();
+    // A bound function owns read-only `name` and `length`; drop them so `this.name = ...` works.
+    delete (this as { name?: string }).name;
+    delete (this as { length?: number }).length;
     const method = this.wsgiApp as unknown;
     if (typeof method === 'function') this.wsgiApp = method.bind(this);
   }

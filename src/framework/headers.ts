@@ -14,9 +14,16 @@ export type HeadersInit =
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const UNSAFE_VALUE = /[\r\n\0]/;
 
+/** Names already found to be tokens: a response sets the same few names over and over. */
+const KNOWN_NAMES = new Set<string>();
+
 function checked(name: string, value: string): Header {
-  if (!TOKEN.test(name)) throw new TypeError(`header name ${JSON.stringify(name)} is not a token`);
-  const text = String(value);
+  if (!KNOWN_NAMES.has(name)) {
+    if (!TOKEN.test(name))
+      throw new TypeError(`header name ${JSON.stringify(name)} is not a token`);
+    if (KNOWN_NAMES.size < 500) KNOWN_NAMES.add(name);
+  }
+  const text = typeof value === 'string' ? value : String(value);
   if (UNSAFE_VALUE.test(text)) {
     throw new TypeError(`header ${name} has CR, LF or NUL in its value`);
   }

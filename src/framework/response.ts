@@ -122,7 +122,13 @@ export class Response extends CallableObject {
     this.headers = new HeaderList(init.headers);
     if (init.status !== undefined) this.status = init.status;
     if (init.contentType !== undefined) this.headers.set('Content-Type', init.contentType);
-    else if (init.mimetype !== undefined || !this.headers.has('Content-Type')) {
+    else if (init.headers === undefined) {
+      // The common case, kept cheap: a new header list with only the type in it.
+      this.headers.add(
+        'Content-Type',
+        withCharset(init.mimetype ?? (this.constructor as typeof Response).defaultMimetype),
+      );
+    } else if (init.mimetype !== undefined || !this.headers.has('Content-Type')) {
       this.mimetype = init.mimetype ?? (this.constructor as typeof Response).defaultMimetype;
     }
   }
