@@ -123,9 +123,6 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
 // Outgoing (runner ⇒ Response)
 // ---------------------------------------------------------------------------------------------
 
-const NOT_YET = Symbol('not yet');
-const notYet = Promise.resolve(NOT_YET);
-
 /**
  * A body the platform pulls: one chunk from the app per pull (a high-water mark of 0 keeps the
  * app from running ahead of a slow client); a cancel stops the app and runs its close().
@@ -198,13 +195,22 @@ async function respond(environ: Environ, head: ResponseHead, body: ResponseBodyI
     // The runner has already stopped the app and closed it: there is nothing to send.
     return toResponse(head, null);
   }
-  const first = await body.next();
-  if (first.done) return toResponse(head, null);
-  // Most apps answer with one chunk. If the app has already finished, send that chunk as a plain
-  // body (a known length, no stream to run); otherwise keep the pending step for the stream.
+  // The chunk that made the head due is already buffered, so the first step settles at once and
+  // the second starts right behind it. Most apps answer with one chunk: when the second step has
+  // already settled as done, send that chunk as a plain body (a known length, no stream to run);
+  // otherwise the stream takes over the pending step.
+  const firstStep = body.next();
   const pending = body.next();
-  const settled = await Promise.race([pending, notYet]).catch(() => NOT_YET);
-  if (typeof settled === 'object' && settled.done) return toResponse(head, first.value);
+  let finished = false;
+  pending.then(
+    (step) => {
+      finished = step.done === true;
+    },
+    () => {}, // the stream reports it
+  );
+  const first = await firstStep;
+  if (first.done) return toResponse(head, null);
+  if (finished) return toResponse(head, first.value);
   return toResponse(head, bodyStream(first.value, pending, body));
 }
 
