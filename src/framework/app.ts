@@ -2,6 +2,7 @@
  * The App (Flask's `Flask`): routes, hooks and error handlers around Request and Response.
  * It is itself an app, and delegates each call to its replaceable `wsgiApp` (SPEC §1).
  */
+import { isHopByHop } from '../core/headers.js';
 import type { AppIterable, Environ, StartResponse } from '../core/types.js';
 import { BaseApp } from './callable.js';
 import { HTTPException, InternalServerError, MethodNotAllowed, NotFound } from './exceptions.js';
@@ -10,8 +11,9 @@ import { Response } from './response.js';
 import { type Match, type RouteParams, Router } from './routing.js';
 
 /**
- * What a view may return: a Response as it is; a string as HTML; bytes as
- * `application/octet-stream`; a stream or (async) generator streamed as HTML; anything else as JSON.
+ * What a view may return: a Response as it is; a fetch Response converted; a string as HTML;
+ * bytes as `application/octet-stream`; a stream or (async) generator streamed as HTML; anything
+ * else as JSON.
  */
 export type ViewResult =
   | Response
@@ -65,6 +67,32 @@ export interface AppOptions extends RequestLimits {
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A global fetch Response (from `fetch()`, or `new Response()` without the tsgi import). */
+function isFetchResponse(value: unknown): value is globalThis.Response {
+  const FetchResponse = (globalThis as { Response?: typeof globalThis.Response }).Response;
+  return FetchResponse !== undefined && value instanceof FetchResponse;
+}
+
+/**
+ * A fetch Response as a tsgi one: status, headers (each Set-Cookie its own) and the body
+ * streamed. Hop-by-hop headers and Content-Length are dropped: the server frames the body, and
+ * fetch may already have decoded what a network response's length described.
+ */
+function fromFetchResponse(fetched: globalThis.Response): Response {
+  const headers: [string, string][] = [];
+  for (const [name, value] of fetched.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'set-cookie' || lower === 'content-length' || isHopByHop(lower)) continue;
+    headers.push([name, value]);
+  }
+  for (const cookie of fetched.headers.getSetCookie()) headers.push(['Set-Cookie', cookie]);
+  const reason = fetched.statusText.trim();
+  return new Response(fetched.body, {
+    status: reason ? `${fetched.status} ${reason}` : fetched.status,
+    headers,
+  });
 }
 
 function isStream(value: unknown): boolean {
@@ -349,6 +377,7 @@ export class Application extends BaseApp {
     if (typeof result === 'function') {
       throw new TypeError('the view returned a function; call it or return a Response');
     }
+    if (isFetchResponse(result)) return fromFetchResponse(result);
     return Response.json(result, { status });
   }
 }

@@ -72,6 +72,27 @@ describe('App', () => {
     expect((await call(app, 'GET', '/stream')).text()).toBe('<p></p>');
   });
 
+  it('converts a fetch Response a view returns, keeping every Set-Cookie and the body bytes', async () => {
+    const app = new App();
+    const bytes = new Uint8Array([0, 1, 254, 255]);
+    app.route('/fetch', () => {
+      const headers = new Headers({ 'Content-Type': 'application/x-bin', 'Content-Length': '4' });
+      headers.append('Set-Cookie', 'a=1');
+      headers.append('Set-Cookie', 'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT');
+      headers.append('Connection', 'keep-alive');
+      return new globalThis.Response(bytes, { status: 201, statusText: 'Made', headers });
+    });
+    const res = await call(app, 'GET', '/fetch');
+    expect(res.status).toBe('201 Made');
+    expect(res.header('content-type')).toBe('application/x-bin');
+    expect(res.header('connection')).toBeUndefined();
+    expect(res.headerAll('set-cookie')).toEqual([
+      'a=1',
+      'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
+    ]);
+    expect([...res.body]).toEqual([0, 1, 254, 255]);
+  });
+
   it('passes typed parameters and the request to views', async () => {
     const app = new App();
     app.route('/users/<int:id>/<path:rest>', (request, { id, rest }) => ({
