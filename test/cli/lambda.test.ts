@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { checkEvent, invokeEvent } from '../../cli/invoke.js';
 import { localContext, readJsonObject } from '../../cli/lambda.js';
 import app from '../../examples/hello/app.js';
-import { HELLO, ROOT, runCli } from './_cli.js';
+import { CLI, HELLO, ROOT, runCli } from './_cli.js';
 
+const run = promisify(execFile);
 const FIXTURES = resolve(process.env.TSGI_FIXTURES ?? join(ROOT, '../shared/fixtures/aws'));
 const haveFixtures = existsSync(FIXTURES);
 if (!haveFixtures) console.warn(`skipping captured-event tests: ${FIXTURES} is absent`);
@@ -131,6 +134,14 @@ describe('tsgi event', () => {
       expect(res.stdout.endsWith('\n\n{"a":"é"}')).toBe(true);
     },
   );
+
+  it('works through a real shell pipe', async () => {
+    const tsgi = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)}`;
+    const line = `${tsgi} event aws-v2 GET /json | ${tsgi} invoke ${JSON.stringify(HELLO)} --event - --http`;
+    const { stdout } = await run('sh', ['-c', line], { cwd: ROOT });
+    expect(stdout).toMatch(/^HTTP\/1\.1 200\n/);
+    expect(stdout.endsWith('\n\n{"message":"Hello, World!"}')).toBe(true);
+  });
 
   it('takes a stage and a host', async () => {
     const res = await runCli([
