@@ -65,6 +65,11 @@ export function put<T>(target: Record<string, T>, key: string, value: T): void {
   }
 }
 
+/** The value when it is a string. Events are parsed JSON: a field may hold anything. */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 // ———— Settings ————
 
 export function resolveSettings(options: LambdaOptions): Settings {
@@ -127,10 +132,10 @@ export function splitPath(
  * SERVER_NAME, SERVER_PORT and wsgi.url_scheme, once the request headers are in environ.
  * X-Forwarded-Proto and -Port are set by the AWS front end itself, not passed through from the client.
  */
-export function setServer(environ: Environ, fallbackHost: string | undefined): void {
+export function setServer(environ: Environ, fallbackHost: unknown): void {
   const proto = environ.HTTP_X_FORWARDED_PROTO ?? environ.HTTP_CLOUDFRONT_FORWARDED_PROTO;
   const scheme = proto === 'http' ? 'http' : 'https';
-  const host = environ.HTTP_HOST || fallbackHost || 'localhost';
+  const host = environ.HTTP_HOST || str(fallbackHost) || 'localhost';
   const port = environ.HTTP_X_FORWARDED_PORT;
   // A warm instance sees the same Host again and again: remember the last answer.
   if (host !== last.host || port !== last.port || scheme !== last.scheme) {
@@ -170,7 +175,9 @@ export function addHeaderMap(
     if (skipCookie && name.length === 6 && name.toLowerCase() === 'cookie') continue;
     const value = map[name];
     if (typeof value === 'string') addHeader(environ, name, value);
-    else if (Array.isArray(value)) for (const item of value) addHeader(environ, name, String(item));
+    else if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'string') addHeader(environ, name, item);
+    }
   }
 }
 

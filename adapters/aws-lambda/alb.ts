@@ -24,12 +24,10 @@ function queryString(event: AlbEvent): string {
   let query = '';
   for (const key in map) {
     const value = map[key];
-    const values = Array.isArray(value)
-      ? value
-      : value === undefined || value === null
-        ? []
-        : [value];
-    for (const item of values) query += `${query === '' ? '' : '&'}${key}=${item}`;
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    for (const item of values) {
+      if (typeof item === 'string') query += `${query === '' ? '' : '&'}${key}=${item}`;
+    }
   }
   return query;
 }
@@ -63,7 +61,12 @@ function cookieName(index: number): string {
 export const alb: EventKind<AlbEvent, AlbResult> = {
   is: (event) => {
     const context = event.requestContext as { elb?: unknown } | null | undefined;
-    return typeof context === 'object' && context !== null && typeof context.elb === 'object';
+    return (
+      typeof context === 'object' &&
+      context !== null &&
+      typeof context.elb === 'object' &&
+      typeof event.httpMethod === 'string'
+    );
   },
 
   environ(event, settings) {

@@ -19,6 +19,7 @@ import {
   put,
   setServer,
   splitPath,
+  str,
 } from './_common.js';
 import type { EdgeEvent, EdgeHeaders, EdgeResult } from './types.js';
 
@@ -32,16 +33,16 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
   is: (event) => {
     const records = event.Records;
     if (!Array.isArray(records) || records.length === 0) return false;
-    const cf = (records[0] as { cf?: { request?: unknown } } | null)?.cf;
-    return typeof cf?.request === 'object' && cf.request !== null;
+    const cf = (records[0] as { cf?: { request?: { method?: unknown } | null } } | null)?.cf;
+    return typeof cf?.request?.method === 'string';
   },
 
   environ(event, settings) {
     const { config } = event.Records[0]!.cf;
     const request = requestOf(event);
-    const uri = request.uri || '/';
+    const uri = str(request.uri) || '/';
     const [scriptName, pathInfo] = splitPath('', uri, settings);
-    const query = request.querystring ?? '';
+    const query = str(request.querystring) ?? '';
     const source = request.body;
     // CloudFront cuts bodies over 40 KB (viewer) or 1 MB (origin): the app must not get half.
     if (source?.inputTruncated) {
@@ -60,7 +61,7 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
       input: createInput(body, body.byteLength),
       errors: errorStream(settings.logger),
       contentLength: body.byteLength,
-      remoteAddr: request.clientIp,
+      remoteAddr: str(request.clientIp),
       multithread: false,
       multiprocess: true,
     });
@@ -69,7 +70,9 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
       for (const name in headers) {
         const list = headers[name];
         if (Array.isArray(list))
-          for (const entry of list) addHeader(environ, name, String(entry?.value ?? ''));
+          for (const entry of list) {
+            if (typeof entry?.value === 'string') addHeader(environ, name, entry.value);
+          }
       }
     }
     setServer(environ, config?.distributionDomainName);

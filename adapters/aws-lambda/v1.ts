@@ -16,8 +16,18 @@ import {
   put,
   setServer,
   splitPath,
+  str,
 } from './_common.js';
 import type { ApiGatewayV1Event, ApiGatewayV1Result } from './types.js';
+
+/** Percent-encodes as UTF-8; a lone surrogate (not UTF-8 at all) becomes U+FFFD, not a URIError. */
+function encode(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return encodeURIComponent(text.replace(/[\uD800-\uDFFF]/g, '\uFFFD'));
+  }
+}
 
 /** API Gateway delivers decoded query values; encode them again for QUERY_STRING. */
 function queryString(event: ApiGatewayV1Event): string {
@@ -28,14 +38,11 @@ function queryString(event: ApiGatewayV1Event): string {
   let query = '';
   for (const key in map) {
     const value = map[key];
-    const encodedKey = encodeURIComponent(key);
-    const values = Array.isArray(value)
-      ? value
-      : value === undefined || value === null
-        ? []
-        : [value];
+    const encodedKey = encode(key);
+    const values: unknown[] = Array.isArray(value) ? value : [value];
     for (const item of values) {
-      query += `${query === '' ? '' : '&'}${encodedKey}=${encodeURIComponent(String(item))}`;
+      if (typeof item !== 'string') continue;
+      query += `${query === '' ? '' : '&'}${encodedKey}=${encode(item)}`;
     }
   }
   return query;
@@ -96,7 +103,7 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
       pathInfo,
       queryString: query,
       requestUri: prefix + path + (query === '' ? '' : `?${query}`),
-      protocol: context.protocol,
+      protocol: str(context.protocol),
       input: createInput(body, body.byteLength),
       errors: errorStream(settings.logger),
       contentLength: body.byteLength,

@@ -16,6 +16,7 @@ import {
   put,
   setServer,
   splitPath,
+  str,
 } from './_common.js';
 import type { ApiGatewayV2Event, ApiGatewayV2Result } from './types.js';
 
@@ -32,20 +33,19 @@ function remoteUser(event: ApiGatewayV2Event): string | undefined {
 
 export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
   is: (event) => {
-    const context = event.requestContext as { http?: unknown } | null | undefined;
+    const context = event.requestContext as { http?: { method?: unknown } | null } | null;
     return (
       event.version === '2.0' &&
       typeof context === 'object' &&
       context !== null &&
-      typeof context.http === 'object' &&
-      context.http !== null
+      typeof context.http?.method === 'string'
     );
   },
 
   environ(event, settings) {
     const context = event.requestContext;
     const http = context.http;
-    let rawPath = event.rawPath || http.path || '/';
+    let rawPath = str(event.rawPath) || str(http.path) || '/';
     // A named stage is the first segment of rawPath (`/beta/users`); `$default` is not in it.
     let prefix = '';
     const stage = context.stage;
@@ -57,7 +57,7 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
       }
     }
     const [scriptName, pathInfo] = splitPath(prefix, rawPath, settings);
-    const query = event.rawQueryString ?? '';
+    const query = str(event.rawQueryString) ?? '';
     const body = decodeBody(event.body, event.isBase64Encoded);
     const environ: Environ = createEnviron({
       method: http.method,
@@ -68,11 +68,11 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
       pathInfo,
       queryString: query,
       requestUri: prefix + rawPath + (query === '' ? '' : `?${query}`),
-      protocol: http.protocol,
+      protocol: str(http.protocol),
       input: createInput(body, body.byteLength),
       errors: errorStream(settings.logger),
       contentLength: body.byteLength,
-      remoteAddr: http.sourceIp,
+      remoteAddr: str(http.sourceIp),
       remoteUser: remoteUser(event),
       multithread: false,
       multiprocess: true,
@@ -81,7 +81,7 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
     // A Function URL keeps the `cookie` header beside `cookies`: take the cookies once.
     const hasCookies = Array.isArray(cookies) && cookies.length > 0;
     addHeaderMap(environ, event.headers, hasCookies);
-    if (hasCookies) environ.HTTP_COOKIE = cookies.join('; ');
+    if (hasCookies) environ.HTTP_COOKIE = cookies.filter((c) => typeof c === 'string').join('; ');
     setServer(environ, context.domainName);
     return environ;
   },
@@ -99,6 +99,6 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
 
   limit: (event) => [
     6 * MiB,
-    event.requestContext.domainName?.includes('.lambda-url.') ? 'Function URL' : 'HTTP API',
+    str(event.requestContext.domainName)?.includes('.lambda-url.') ? 'Function URL' : 'HTTP API',
   ],
 };

@@ -254,6 +254,14 @@ describe('the request side', () => {
     expect(environ.QUERY_STRING).toBe('a=1%262&a=x%20y&b=%C3%A9');
   });
 
+  it('v1 query values that are not valid Unicode are encoded, not a crash', async () => {
+    const event = buildEvent('aws-v1', { path: '/' });
+    event.queryStringParameters = { q: 'a\uD800b' };
+    const result = await handler(echoApp)(event);
+    const echo = JSON.parse(Buffer.from(decodeResult('aws-v1', result).body).toString()) as Echo;
+    expect(echo.environ.QUERY_STRING).toBe('q=a%EF%BF%BDb');
+  });
+
   it('v1 with stripStage false keeps the stage in PATH_INFO', async () => {
     const environ = await environFor('aws-v1', { path: '/users' }, { stripStage: false });
     expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/prod/users']);
@@ -357,6 +365,10 @@ describe('events that are not HTTP requests', () => {
     [{ Records: [{ s3: {} }] }, 'Records'],
     [{ detail: {}, source: 'aws.events' }, 'detail, source'],
     [{ httpMethod: 'GET' }, 'httpMethod'],
+    // Recognisable at first sight, but without the fields the adapter needs.
+    [{ version: '2.0', requestContext: { http: {} } }, 'version, requestContext'],
+    [{ requestContext: { elb: {} } }, 'requestContext'],
+    [{ Records: [{ cf: { request: { uri: '/' } } }] }, 'Records'],
   ])('an unknown event is an Error naming its keys (%j)', async (event, keys) => {
     const log = captureLog();
     const promise = handler(echoApp, log)(event as never);

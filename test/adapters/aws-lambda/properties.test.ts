@@ -100,3 +100,51 @@ describe.each(KINDS)('%s', (kind) => {
     );
   });
 });
+
+/** Every path to a field of an event, as key lists. */
+function fieldPaths(value: unknown, prefix: string[] = []): string[][] {
+  if (value === null || typeof value !== 'object') return [prefix];
+  const paths: string[][] = prefix.length > 0 ? [prefix] : [];
+  for (const [key, child] of Object.entries(value))
+    paths.push(...fieldPaths(child, [...prefix, key]));
+  return paths;
+}
+
+describe.each(KINDS)('%s events with a field of the wrong type', (kind) => {
+  it('give an answer or a clear Error, never a TypeError from inside', async () => {
+    const base = JSON.stringify(
+      buildEvent(kind, { method: 'POST', path: '/p?q=1', headers: { cookie: 'a=1' }, body: 'x' }),
+    );
+    const paths = fieldPaths(JSON.parse(base));
+    const junk = fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.string({ maxLength: 5 }),
+      fc.boolean(),
+      fc.array(fc.integer(), { maxLength: 2 }),
+      fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 2 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: paths.length - 1 }),
+        junk,
+        async (index, value) => {
+          const event = JSON.parse(base) as Record<string, unknown>;
+          const path = paths[index]!;
+          let target = event as Record<string, unknown>;
+          for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>;
+          target[path.at(-1)!] = value;
+          try {
+            const result = await run(event as never);
+            expect(typeof result).toBe('object');
+          } catch (error) {
+            expect(error).toBeInstanceOf(Error);
+            expect((error as Error).constructor).toBe(Error);
+            expect((error as Error).message).toMatch(/^tsgi: /);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
