@@ -95,14 +95,20 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): n
   return -1;
 }
 
-/** Parameters of a header like Content-Disposition: `form-data; name="a"; filename*=UTF-8''b`. */
+/**
+ * Parameters of a part's Content-Disposition: `form-data; name="a"; filename*=UTF-8''b`.
+ * Quoted values follow the HTML standard's multipart encoding, which browsers and fetch's
+ * FormData use: no backslash escapes; `"`, CR and LF arrive as `%22`, `%0D` and `%0A`.
+ */
 function headerParams(value: string): Map<string, string> {
   const params = new Map<string, string>();
-  const pattern = /;\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)/g;
+  const pattern = /;\s*([^=;\s]+)\s*=\s*("[^"]*"|[^;]*)/g;
   for (let match = pattern.exec(value); match; match = pattern.exec(value)) {
     const key = match[1]!.toLowerCase();
     let raw = match[2]!.trim();
-    if (raw.startsWith('"')) raw = raw.slice(1, -1).replace(/\\(.)/g, '$1');
+    if (raw.startsWith('"')) {
+      raw = raw.slice(1, -1).replace(/%(22|0D|0A)/gi, (escape) => decodeURIComponent(escape));
+    }
     if (key.endsWith('*')) {
       // RFC 5987 extended value: charset'lang'percent-encoded
       const ext = /^([^']*)'[^']*'(.*)$/.exec(raw);

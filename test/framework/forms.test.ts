@@ -35,7 +35,7 @@ describe('multipart/form-data', () => {
       '--XyZ\r\nContent-Disposition: form-data; name="tag"\r\n\r\na\r\n',
       '--XyZ\r\nContent-Disposition: form-data; name="tag"\r\n\r\nb\r\n',
       '--XyZ\r\nContent-Disposition: form-data; name="empty"\r\n\r\n\r\n',
-      '--XyZ\r\nContent-Disposition: form-data; name="upload"; filename="a \\"b\\".bin"\r\n',
+      '--XyZ\r\nContent-Disposition: form-data; name="upload"; filename="a %22b%22\\c.bin"\r\n',
       'Content-Type: application/x-thing\r\n\r\n',
       binary,
       '\r\n--XyZ\r\nContent-Disposition: form-data; name="doc"; filename="x.txt"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.txt\r\n\r\n',
@@ -49,7 +49,7 @@ describe('multipart/form-data', () => {
     expect(form.getAll('tag')).toEqual(['a', 'b']);
     expect(form.get('empty')).toBe('');
     const upload = files.get('upload')!;
-    expect(upload.filename).toBe('a "b".bin');
+    expect(upload.filename).toBe('a "b"\\c.bin');
     expect(upload.contentType).toBe('application/x-thing');
     expect(upload.size).toBe(256);
     expect(Buffer.from(upload.data).equals(binary)).toBe(true);
