@@ -163,6 +163,15 @@ describe('the hello worker under wrangler dev, over HTTP', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(payload)).toBe(true);
   });
 
+  it('serves examples/hello/static under /static through the assets binding', async () => {
+    const res = await fetch(`${base}/static/hello.txt`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('Hello from the Workers assets binding.\n');
+    const missing = await fetch(`${base}/static/missing.txt`);
+    expect(missing.status).toBe(404);
+    await missing.arrayBuffer();
+  });
+
   it('gives the app the bindings, the client address and the request line', async () => {
     const res = await fetch(`${base}/environ?q=%20x`);
     const environ = (await res.json()) as Record<string, unknown>;

@@ -98,6 +98,31 @@ describe('the hello worker in workerd', () => {
   });
 });
 
+describe('static files through the Workers assets binding', () => {
+  it('serves /static files from examples/hello/static with sharedData', async () => {
+    const res = await get('/static/hello.txt');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe('Hello from the Workers assets binding.\n');
+    const svg = await get('/static/tsgi.svg');
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await svg.text()).toContain('<svg');
+  });
+
+  it('answers a revalidation with 304 and lets a missing file fall through to the app', async () => {
+    const first = await get('/static/hello.txt');
+    await first.arrayBuffer();
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await get('/static/hello.txt', { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+    expect(again.body).toBeNull();
+    const missing = await get('/static/nothing-here.txt');
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('Not Found');
+  });
+});
+
 describe('fetchHandler with a real ExecutionContext', () => {
   it('finishes the response first and an async close() through waitUntil', async () => {
     const events: string[] = [];
