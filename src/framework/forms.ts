@@ -107,7 +107,7 @@ function headerParams(value: string): Map<string, string> {
     const key = match[1]!.toLowerCase();
     let raw = match[2]!.trim();
     if (raw.startsWith('"')) {
-      raw = raw.slice(1, -1).replace(/%(22|0D|0A)/gi, (escape) => decodeURIComponent(escape));
+      raw = raw.slice(1, -1).replace(/%(22|0D|0A)/gi, (code) => decodeURIComponent(code));
     }
     if (key.endsWith('*')) {
       // RFC 5987 extended value: charset'lang'percent-encoded
