@@ -303,8 +303,9 @@ export class Application extends BaseApp {
       this.router.match('GET', `${request.path}/`).kind !== 'none'
     ) {
       const query = request.queryString ? `?${request.queryString}` : '';
+      // PATH_INFO is decoded: encode again what would end the path or not be a valid URI.
       const target = `${request.scriptRoot}${request.path}/`.replace(
-        /[^\x21-\x7E]/gu,
+        /[^\x21-\x7E]|[?#]/gu,
         encodeURIComponent,
       );
       return Response.redirect(target + query, 308);

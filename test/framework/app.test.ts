@@ -143,6 +143,9 @@ describe('App', () => {
     const res = await call(app, 'GET', '/docs?x=1', { scriptName: '/site' });
     expect(res.status).toBe('308 Permanent Redirect');
     expect(res.header('location')).toBe('/site/docs/?x=1');
+    app.route('/a b?/', () => 'odd');
+    const odd = await call(app, 'GET', '/a%20b%3F');
+    expect(odd.header('location')).toBe('/a%20b%3F/');
   });
 
   it('runs before hooks (which may answer) and after hooks (which see every response)', async () => {
