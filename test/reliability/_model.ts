@@ -8,6 +8,9 @@ import fc from 'fast-check';
 /** Runs per property: 1,000 in `npm test`, more with TSGI_PROPERTY_RUNS=100000. */
 export const RUNS = Number(process.env.TSGI_PROPERTY_RUNS ?? 1000);
 
+/** A property's time limit: generous for a loaded machine, and growing with the runs. */
+export const TIMEOUT = Math.max(120_000, RUNS * 30);
+
 /** How the echo app reads `wsgi.input`, so every reading path is exercised. */
 export type ReadStyle = 'read' | 'chunks' | 'fixed' | 'lines';
 

@@ -11,7 +11,7 @@ import { handler } from '../../adapters/aws-lambda/index.js';
 import type { App } from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { eventFor, KINDS, type Kind, readResult } from './_aws.js';
-import { type Model, model, RUNS } from './_model.js';
+import { type Model, model, RUNS, TIMEOUT } from './_model.js';
 
 const JUNK: unknown[] = [
   null,
@@ -150,7 +150,7 @@ async function judge(broken: Record<string, unknown>): Promise<void> {
 }
 
 describe.each(KINDS)('a %s event with one field broken', (kind: Kind) => {
-  it(`is answered or refused clearly (${RUNS} runs)`, { timeout: 120_000 }, async () => {
+  it(`is answered or refused clearly (${RUNS} runs)`, { timeout: TIMEOUT }, async () => {
     await fc.assert(
       fc.asyncProperty(
         model,

@@ -12,7 +12,7 @@ import type { Environ } from '../../src/index.js';
 import { lint, proxyFix } from '../../src/middleware/index.js';
 import { Client } from '../../src/testing/index.js';
 import { eventFor, KINDS, readResult } from './_aws.js';
-import { type Model, RUNS } from './_model.js';
+import { type Model, RUNS, TIMEOUT } from './_model.js';
 
 let seen: Environ[] = [];
 const recorder = lint((environ, startResponse) => {
@@ -228,7 +228,9 @@ describe('proxyFix behind one trusted proxy, generated forwarded headers', () =>
     ),
     fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n\0,]/g, '')),
   );
-  it(`REMOTE_ADDR is the right-most entry or unchanged, and the environ stays valid (${RUNS} runs)`, async () => {
+  it(`REMOTE_ADDR is the right-most entry or unchanged, and the environ stays valid (${RUNS} runs)`, {
+    timeout: TIMEOUT,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(junk, { maxLength: 4 }),

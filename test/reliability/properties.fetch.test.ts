@@ -16,6 +16,7 @@ import {
   model,
   RUNS,
   rawQuery,
+  TIMEOUT,
   testHeadersOf,
 } from './_model.js';
 
@@ -36,7 +37,7 @@ function toRequest(m: Model): Request {
 
 describe('fetch adapter, generated requests', () => {
   it(`answers every request with what the app produced (${RUNS} runs)`, {
-    timeout: 120_000,
+    timeout: TIMEOUT,
   }, async () => {
     await fc.assert(
       fc.asyncProperty(model, async (m) => {

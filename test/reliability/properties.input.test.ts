@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createInput } from '../../src/index.js';
-import { RUNS } from './_model.js';
+import { RUNS, TIMEOUT } from './_model.js';
 
 type Op =
   | { kind: 'read'; size: number | undefined }
@@ -77,7 +77,7 @@ async function actual(
 
 describe('wsgi.input, generated bodies, chunkings and read sequences', () => {
   it(`matches a file over the first CONTENT_LENGTH bytes (${RUNS} runs)`, {
-    timeout: 120_000,
+    timeout: TIMEOUT,
   }, async () => {
     await fc.assert(
       fc.asyncProperty(

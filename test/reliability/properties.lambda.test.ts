@@ -16,6 +16,7 @@ import {
   type Model,
   model,
   RUNS,
+  TIMEOUT,
   testHeadersOf,
 } from './_model.js';
 import { lambdaStreamHandler } from './_platforms.js';
@@ -47,7 +48,7 @@ function checkSeen(
 
 describe.each(KINDS)('Lambda handler, generated %s events', (kind: Kind) => {
   it(`answers every event with what the app produced (${RUNS} runs)`, {
-    timeout: 120_000,
+    timeout: TIMEOUT,
   }, async () => {
     await fc.assert(
       fc.asyncProperty(model, fc.nat(), async (m, variant) => {
@@ -98,7 +99,7 @@ describe.each(['rest-v1', 'http-v2', 'function-url'] as const)(
   'Lambda streamHandler, generated %s events',
   (kind) => {
     it(`streams every answer as the app produced it (${RUNS} runs)`, {
-      timeout: 120_000,
+      timeout: TIMEOUT,
     }, async () => {
       await fc.assert(
         fc.asyncProperty(model, fc.nat(), async (m, variant) => {

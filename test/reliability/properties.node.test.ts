@@ -19,6 +19,7 @@ import {
   model,
   RUNS,
   rawQuery,
+  TIMEOUT,
   testHeadersOf,
 } from './_model.js';
 
@@ -69,7 +70,7 @@ function send(m: Model): Promise<{ res: IncomingMessage; body: Uint8Array }> {
 
 describe('node adapter, generated requests over a socket', () => {
   it(`answers every request with what the app produced (${RUNS} runs)`, {
-    timeout: 120_000,
+    timeout: TIMEOUT,
   }, async () => {
     await fc.assert(
       fc.asyncProperty(model, async (m) => {
