@@ -239,13 +239,14 @@ export function fetchHandler<Env = unknown>(
 ): FetchHandler<Env> {
   const basePath = normalizeBasePath(options.basePath);
   const debug = options.debug === true;
+  const withoutCtx = { debug };
   return async (request, env, ctx) => {
     const environ = buildEnviron(request, env, ctx, basePath);
-    const waitUntil =
+    const options =
       ctx && typeof ctx.waitUntil === 'function'
-        ? (promise: Promise<unknown>) => ctx.waitUntil(promise)
-        : undefined;
-    const result = await runApp(app, environ, { debug, waitUntil });
+        ? { debug, waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) }
+        : withoutCtx;
+    const result = await runApp(app, environ, options);
     try {
       return await respond(environ, result, result.body);
     } catch (error) {
