@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   buildEvent,
   decodeResult,
@@ -41,7 +40,8 @@ function requestHeaders(req: IncomingMessage): Header[] {
 async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array>) {
+  // Stopping early must not destroy the request (see bodyStream).
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > max) throw new TooLarge();
     chunks.push(chunk);
@@ -68,7 +68,7 @@ function observe(req: IncomingMessage, res: ServerResponse, options: EmulateOpti
 
 function sendPlain(res: ServerResponse, code: number, text: string, method?: string): number {
   const response = plainResponse(code, text, method);
-  res.writeHead(code, response.reason, [...response.headers, ['Connection', 'close']]);
+  res.writeHead(code, response.reason, response.headers);
   res.end(response.body);
   return response.body.byteLength;
 }
@@ -139,11 +139,12 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
       headers.set('CF-Connecting-IP', req.socket.remoteAddress ?? '127.0.0.1');
       const method = req.method ?? 'GET';
       const hasBody = method !== 'GET' && method !== 'HEAD';
+      const overflow = { over: false };
       const request = new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, {
         method,
         headers,
         ...(hasBody && {
-          body: Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>,
+          body: bodyStream(req, max, overflow),
           duplex: 'half',
         }),
       } as RequestInit);
@@ -153,6 +154,11 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
       const pending: Promise<unknown>[] = [];
       const ctx = { waitUntil: (promise: Promise<unknown>) => void pending.push(promise) };
       const response = await fetch(request, {}, ctx);
+      if (overflow.over) {
+        await response.body?.cancel();
+        log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, method);
+        return;
+      }
       const out: Header[] = [];
       response.headers.forEach((value, name) => {
         if (name !== 'set-cookie') out.push([name, value]);
@@ -183,6 +189,38 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
       res.destroy();
     });
   };
+}
+
+/**
+ * The request body as a web stream, pulled as the app reads it, failing once it grows past `max`
+ * bytes. It never destroys the request: Node then discards what is left after the response, so
+ * a client still uploading reads the 413 instead of a reset connection.
+ */
+function bodyStream(
+  req: IncomingMessage,
+  max: number,
+  state: { over: boolean },
+): ReadableStream<Uint8Array> {
+  const chunks = req.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<Uint8Array>;
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const step = await chunks.next();
+      if (step.done) return controller.close();
+      seen += step.value.byteLength;
+      if (seen > max) {
+        state.over = true;
+        controller.error(new Error(`the request body is over the limit of ${max} bytes`));
+        return;
+      }
+      controller.enqueue(
+        new Uint8Array(step.value.buffer, step.value.byteOffset, step.value.byteLength),
+      );
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -5,7 +5,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type App,
   type BufferedResponse,
-  type Header,
   ProtocolError,
   plainResponse,
   runApp,
@@ -52,7 +51,9 @@ async function* limitBody(
   state: { over: boolean },
 ): AsyncGenerator<Uint8Array> {
   let seen = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array>) {
+  // Stopping early must not destroy the request: Node then discards the rest of the body and
+  // the client, still sending, can read the 413 instead of a reset connection.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
     seen += chunk.byteLength;
     if (seen > max) {
       state.over = true;
@@ -75,11 +76,12 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function sendWhole(res: ServerResponse, response: BufferedResponse, closeAfter: boolean): number {
-  const headers: Header[] = response.headers.slice();
-  // The rest of an oversized body is never read, so the connection cannot be reused.
-  if (closeAfter) headers.push(['Connection', 'close']);
-  res.writeHead(response.statusCode, response.reason, headers);
+/**
+ * Sends an answer the adapter made itself. Node reads and discards any request body left unread
+ * once the response has ended, so a client still uploading gets this answer, not a reset.
+ */
+function sendWhole(res: ServerResponse, response: BufferedResponse): number {
+  res.writeHead(response.statusCode, response.reason, response.headers);
   res.end(response.body);
   return response.body.byteLength;
 }
@@ -135,7 +137,7 @@ async function handle(
   const declared = declaredLength(req);
   if (declared !== undefined && declared > max) {
     const text = `Payload Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;
-    bytes = sendWhole(res, plainResponse(413, text, req.method), true);
+    bytes = sendWhole(res, plainResponse(413, text, req.method));
     return;
   }
   const overflow = { over: false };
@@ -148,7 +150,7 @@ async function handle(
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
-    if (!res.destroyed) bytes = sendWhole(res, plainResponse(413, text, req.method), true);
+    if (!res.destroyed) bytes = sendWhole(res, plainResponse(413, text, req.method));
     return;
   }
   if (res.destroyed) {

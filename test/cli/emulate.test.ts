@@ -42,6 +42,20 @@ function answer(status: number, headers: IncomingHttpHeaders, body: Buffer): Ans
   return { status, cookies, type: headers['content-type'], body };
 }
 
+/** A body over --max-body gets 413, declared or chunked, before the platform sees it. */
+async function expectTooLarge(url: string): Promise<void> {
+  const big = randomBytes(100 * 1024);
+  const declared = await send(
+    `${url}/echo`,
+    'POST',
+    { 'Content-Length': String(big.byteLength) },
+    big,
+  );
+  expect(declared.status).toBe(413);
+  const chunked = await send(`${url}/echo`, 'POST', { 'Transfer-Encoding': 'chunked' }, big);
+  expect(chunked.status).toBe(413);
+}
+
 const KINDS: EventKindName[] = ['aws-v1', 'aws-v2', 'alb', 'function-url', 'edge'];
 const binary = randomBytes(5000);
 const REQUESTS: { method: string; path: string; headers: Record<string, string>; body?: Buffer }[] =
@@ -69,7 +83,7 @@ const REQUESTS: { method: string; path: string; headers: Record<string, string>;
 
 describe('tsgi serve --emulate', () => {
   it.each(KINDS)('%s answers as the Lambda adapter does for the matching event', async (kind) => {
-    const server = await startServe([HELLO, '--port', '0', '--emulate', kind]);
+    const server = await startServe([HELLO, '--port', '0', '--emulate', kind, '--max-body', '64k']);
     try {
       const host = new URL(server.url).host;
       const invoke = handler(app);
@@ -94,6 +108,7 @@ describe('tsgi serve --emulate', () => {
         );
         expect(Buffer.compare(live.body, Buffer.from(expected.body)), `${method} ${path}`).toBe(0);
       }
+      await expectTooLarge(server.url);
       expect(server.stdout()).toContain('(emulating');
       expect(server.stdout()).toMatch(/^POST \/echo 200 5000B /m);
     } finally {
@@ -102,7 +117,15 @@ describe('tsgi serve --emulate', () => {
   });
 
   it('cloudflare answers as the fetch adapter does for the matching Request', async () => {
-    const server = await startServe([HELLO, '--port', '0', '--emulate', 'cloudflare']);
+    const server = await startServe([
+      HELLO,
+      '--port',
+      '0',
+      '--emulate',
+      'cloudflare',
+      '--max-body',
+      '64k',
+    ]);
     try {
       const fetch = fetchHandler(app);
       for (const { method, path, headers, body } of REQUESTS) {
@@ -137,6 +160,7 @@ describe('tsgi serve --emulate', () => {
           expect(Buffer.compare(live.body, expectedBody), `${method} ${path}`).toBe(0);
         }
       }
+      await expectTooLarge(server.url);
     } finally {
       await server.stop();
     }
