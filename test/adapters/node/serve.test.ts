@@ -251,6 +251,22 @@ describe('serve', () => {
     await readAll(chunked);
   });
 
+  it('lets a client that is still uploading read the 413 (no reset), again and again', async () => {
+    const big = new Uint8Array(12 * 1024 * 1024);
+    for (let i = 0; i < 4; i++) {
+      const sized = await send(`${server.url}/upload`, { method: 'POST', body: big });
+      expect(sized.statusCode).toBe(413);
+      await readAll(sized);
+      const chunked = await send(`${server.url}/upload`, {
+        method: 'POST',
+        headers: { 'Transfer-Encoding': 'chunked' },
+        body: [big.subarray(0, 1), big.subarray(1)] as unknown as string[],
+      });
+      expect(chunked.statusCode).toBe(413);
+      await readAll(chunked);
+    }
+  });
+
   it('turns an app error before the headers into a 500 and aborts a stream that fails later', async () => {
     routes['/fail'] = () => {
       throw new Error('boom before headers');
