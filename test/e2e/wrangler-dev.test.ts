@@ -156,7 +156,7 @@ describe('the hello worker under wrangler dev, over HTTP', () => {
     const res = await fetch(`${base}/echo`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-upload' },
-      body: new Blob([payload]).stream(),
+      body: new Blob([new Uint8Array(payload)]).stream(),
       duplex: 'half',
     } as RequestInit);
     expect(res.headers.get('content-type')).toBe('application/x-upload');
