@@ -73,16 +73,17 @@ function throughputTables(tables: Table[]): string[] {
 }
 
 function startupTable(report: StartupReport): string[] {
+  const ms = (s: Stats) => range(s, (n) => fixed(n, 1));
   const out = [
-    `\`node -e ''\` itself: ${range(report.baselineMs, (n) => fixed(n, 1))} ms; ${report.runs} runs of each.`,
+    `\`node -e ''\` itself: ${ms(report.baselineCpuMs)} ms of CPU, ${ms(report.baselineMs)} ms of wall time; ${report.runs} runs of each.`,
     '',
-    "| candidate | minified bytes | gzip bytes | cold start, ms over `node -e ''` |",
-    '|---|---:|---:|---:|',
+    "| candidate | minified bytes | gzip bytes | cold start: CPU ms over `node -e ''` | wall ms over `node -e ''` |",
+    '|---|---:|---:|---:|---:|',
   ];
   for (const r of report.rows) {
     const cold =
-      r.wrong !== undefined ? `failed: ${r.wrong}` : range(r.coldMs!, (n) => fixed(n, 1));
-    out.push(`| ${r.candidate} | ${int(r.bytes)} | ${int(r.gzipBytes)} | ${cold} |`);
+      r.wrong !== undefined ? [`failed: ${r.wrong}`, ''] : [ms(r.coldCpuMs!), ms(r.coldMs!)];
+    out.push(`| ${r.candidate} | ${int(r.bytes)} | ${int(r.gzipBytes)} | ${cold.join(' | ')} |`);
   }
   out.push('');
   return out;
@@ -124,12 +125,12 @@ export function verdicts(results: Results): Verdict[] {
     }
   }
   const tsgiStart = results.startup?.rows.find((r) => r.candidate.startsWith('tsgi handler'));
-  if (tsgiStart?.coldMs) {
-    const ms = tsgiStart.coldMs.median;
+  if (tsgiStart?.coldCpuMs && tsgiStart.coldMs) {
+    const cpu = tsgiStart.coldCpuMs.median;
     out.push([
-      "cold start: core + AWS adapter ≤ 5 ms over `node -e ''`",
-      `${fixed(ms, 1)} ms`,
-      ms <= 5,
+      "cold start: core + AWS adapter ≤ 5 ms over `node -e ''` (CPU; wall)",
+      `${fixed(cpu, 1)} ms; ${fixed(tsgiStart.coldMs.median, 1)} ms`,
+      cpu <= 5,
     ]);
   }
   if (tsgiStart) {

@@ -1,7 +1,8 @@
 /**
  * Bundle size and cold start. Each candidate's module (src/aws/*.ts: import, build the handler)
  * is bundled with esbuild --bundle --minify --platform=node; the bundle is measured (bytes, gzip
- * bytes) and run in fresh Node processes: require + build + one call, minus `node -e ''`.
+ * bytes) and run in fresh Node processes: require + build + one call, minus `node -e ''`, as
+ * wall time and as the CPU time the process reports for itself (steady on a busy machine).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,13 +16,16 @@ export interface StartupRow {
   candidate: string;
   bytes: number;
   gzipBytes: number;
-  /** Milliseconds over `node -e ''`, per run. */
+  /** Wall-clock milliseconds over `node -e ''`, per run. */
   coldMs?: Stats;
+  /** CPU milliseconds (user + system) over `node -e ''`, per run. */
+  coldCpuMs?: Stats;
   wrong?: string;
 }
 
 export interface StartupReport {
   baselineMs: Stats;
+  baselineCpuMs: Stats;
   runs: number;
   rows: StartupRow[];
 }
@@ -53,13 +57,19 @@ async function bundle(srcDir: string, outDir: string, module: string): Promise<s
   return outfile;
 }
 
-function timeProcess(args: string[]): number | string {
+/** Printed by every child as its last act: the CPU it used, in microseconds, since it started. */
+const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system));';
+
+/** Wall and CPU milliseconds of one fresh process, or why it failed. */
+function timeProcess(code: string): [wall: number, cpu: number] | string {
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (run.status !== 0)
+  const cpu = Number(run.stdout);
+  if (run.status !== 0 || run.stdout === '' || !Number.isFinite(cpu)) {
     return `exit ${run.status}: ${(run.stderr || run.stdout).trim().slice(0, 300)}`;
-  return ms;
+  }
+  return [ms, cpu / 1000];
 }
 
 export async function runStartup(
@@ -71,7 +81,8 @@ export async function runStartup(
 ): Promise<StartupReport> {
   const event = JSON.stringify(eventFor(SCENARIOS[0]!, 'v2'));
   const chosen = STARTUP_CANDIDATES.filter(([name], i) => i === 0 || only(name));
-  const bundles: { name: string; file: string; row: StartupRow; times: number[] }[] = [];
+  const bundles: { name: string; file: string; row: StartupRow; times: number[]; cpu: number[] }[] =
+    [];
   for (const [name, module] of chosen) {
     const file = await bundle(srcDir, outDir, module);
     const bytes = readFileSync(file);
@@ -80,27 +91,38 @@ export async function runStartup(
       bytes: bytes.byteLength,
       gzipBytes: gzipSync(bytes, { level: 9 }).byteLength,
     };
-    bundles.push({ name, file, row, times: [] });
+    bundles.push({ name, file, row, times: [], cpu: [] });
   }
   const baseline: number[] = [];
+  const baselineCpu: number[] = [];
   // One process per candidate per run, interleaved with the baseline, so load drift hits all alike.
   for (let run = 0; run < runs; run++) {
-    const empty = timeProcess(['-e', '']);
-    if (typeof empty === 'number') baseline.push(empty);
+    // The baseline is `node -e ''` plus the one statement that reports the CPU time.
+    const empty = timeProcess(REPORT_CPU);
+    if (typeof empty === 'string') throw new Error(`node -e failed: ${empty}`);
+    baseline.push(empty[0]);
+    baselineCpu.push(empty[1]);
     for (const b of bundles) {
       if (b.row.wrong !== undefined) continue;
       const code =
         `require(${JSON.stringify(b.file)}).handler(${event}, {}).then((r) => {` +
-        `if (r.statusCode !== 200) { console.error(JSON.stringify(r)); process.exit(2); } })`;
-      const ms = timeProcess(['-e', code]);
-      if (typeof ms === 'string') b.row.wrong = ms;
-      else b.times.push(ms);
+        `if (r.statusCode !== 200) { console.error(JSON.stringify(r)); process.exit(2); } ${REPORT_CPU} })`;
+      const ms = timeProcess(code);
+      if (typeof ms === 'string') {
+        b.row.wrong = ms;
+      } else {
+        b.times.push(ms[0]);
+        b.cpu.push(ms[1]);
+      }
     }
     log(`cold start run ${run + 1}/${runs}`);
   }
   const baselineMs = stats(baseline);
+  const baselineCpuMs = stats(baselineCpu);
   for (const b of bundles) {
-    if (b.row.wrong === undefined) b.row.coldMs = stats(b.times.map((t) => t - baselineMs.median));
+    if (b.row.wrong !== undefined) continue;
+    b.row.coldMs = stats(b.times.map((t) => t - baselineMs.median));
+    b.row.coldCpuMs = stats(b.cpu.map((t) => t - baselineCpuMs.median));
   }
-  return { baselineMs, runs, rows: bundles.map((b) => b.row) };
+  return { baselineMs, baselineCpuMs, runs, rows: bundles.map((b) => b.row) };
 }
