@@ -2,7 +2,13 @@
  * The echo app of the property tests: it records what it saw (environ's strings and the body it
  * read) and answers with that body, cut into chunks, and one Set-Cookie per request cookie.
  */
-import type { App, Chunk, Environ, WsgiInput } from '../../src/index.js';
+import {
+  type App,
+  type Chunk,
+  concatBytes,
+  type Environ,
+  type WsgiInput,
+} from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { expectedSetCookies, type Model, type ReadStyle } from './_model.js';
 
@@ -13,26 +19,16 @@ export interface Seen {
   produced: Uint8Array;
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
 async function readBody(input: WsgiInput, style: ReadStyle): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   if (style === 'read') return input.read();
   if (style === 'chunks') {
     for await (const chunk of input) parts.push(chunk);
-    return join(parts);
+    return concatBytes(parts);
   }
   for (;;) {
     const part = style === 'fixed' ? await input.read(7) : await input.readline();
-    if (part.byteLength === 0) return join(parts);
+    if (part.byteLength === 0) return concatBytes(parts);
     parts.push(part);
   }
 }

@@ -104,9 +104,14 @@ export function lambdaStreamHandler(
   }
 }
 
-async function viaLambdaStream(app: App, event: unknown): Promise<Observed> {
-  const lines: string[] = [];
-  const run = lambdaStreamHandler(app, (line) => lines.push(line));
+/** What reached the client of a streaming handler: the metadata prelude, then the body. */
+export interface StreamedToClient {
+  prelude: { statusCode: number; headers: Record<string, string>; cookies?: string[] };
+  body: Uint8Array;
+}
+
+/** A response stream for streamHandler that keeps everything written to it. */
+export function clientStream(): { stream: Writable; read: () => StreamedToClient } {
   const chunks: Buffer[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -114,23 +119,33 @@ async function viaLambdaStream(app: App, event: unknown): Promise<Observed> {
       callback();
     },
   });
+  const read = () => {
+    const all = Buffer.concat(chunks);
+    const end = all.indexOf(Buffer.alloc(8));
+    return {
+      prelude: JSON.parse(all.subarray(0, end).toString()) as StreamedToClient['prelude'],
+      body: new Uint8Array(all.subarray(end + 8)),
+    };
+  };
+  return { stream, read };
+}
+
+async function viaLambdaStream(app: App, event: unknown): Promise<Observed> {
+  const lines: string[] = [];
+  const run = lambdaStreamHandler(app, (line) => lines.push(line));
+  const { stream, read } = clientStream();
   let aborted = false;
   stream.on('error', () => {
     aborted = true;
   });
   await run(event as never, stream as never);
   await new Promise((resolve) => setImmediate(resolve));
-  const all = Buffer.concat(chunks);
-  const end = all.indexOf(Buffer.alloc(8));
-  const metadata = JSON.parse(all.subarray(0, end).toString()) as {
-    statusCode: number;
-    cookies?: string[];
-  };
+  const { prelude, body } = read();
   return {
-    status: metadata.statusCode,
-    body: all.subarray(end + 8).toString(),
+    status: prelude.statusCode,
+    body: Buffer.from(body).toString(),
     aborted: aborted || (stream.destroyed && !stream.writableFinished),
-    setCookies: metadata.cookies ?? [],
+    setCookies: prelude.cookies ?? [],
     logs: tsgiLines(lines),
   };
 }

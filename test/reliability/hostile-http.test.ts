@@ -2,7 +2,6 @@
  * Hostile HTTP: junk Host headers, X-Forwarded-For spoofing (REMOTE_ADDR must not move), NUL
  * and raw control bytes in the request line, over real sockets and through every front end.
  */
-import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../adapters/aws-lambda/index.js';
@@ -13,6 +12,7 @@ import { lint, proxyFix } from '../../src/middleware/index.js';
 import { Client } from '../../src/testing/index.js';
 import { eventFor, KINDS, readResult } from './_aws.js';
 import { type Model, RUNS, TIMEOUT } from './_model.js';
+import { rawRequest } from './_raw.js';
 
 let seen: Environ[] = [];
 const recorder = lint((environ, startResponse) => {
@@ -34,21 +34,8 @@ afterAll(async () => {
 });
 
 /** Sends raw bytes on a fresh connection; resolves with the status code of the answer. */
-function raw(request: string | Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const match = /^HTTP\/1\.1 (\d{3})/.exec(data);
-      if (match) resolve(Number(match[1]));
-      else reject(new Error(`no HTTP answer: ${JSON.stringify(data.slice(0, 80))}`));
-    });
-    socket.end(request);
-  });
+async function raw(request: string | Buffer): Promise<number> {
+  return (await rawRequest(server.port, request)).status;
 }
 
 const JUNK_HOSTS = [

@@ -4,7 +4,6 @@
  * raw bytes to the Node adapter and as Lambda events. No answer may carry the secret.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { type ServerHandle, serve } from '../../adapters/node/index.js';
 import type { App } from '../../src/index.js';
 import { type LintedApp, lint, sharedData } from '../../src/middleware/index.js';
 import { eventFor, readResult } from './_aws.js';
+import { rawRequest } from './_raw.js';
 
 const SECRET = 'TOP SECRET: outside the root';
 let base: string;
@@ -47,22 +47,7 @@ afterAll(async () => {
 
 /** Sends one request with the target exactly as given; resolves with status and body. */
 function get(target: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (chunk) => {
-      data += chunk.toString('latin1');
-    });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
-      resolve({ status, body: data.slice(data.indexOf('\r\n\r\n') + 4) });
-    });
-    // Not end(): a half-closed client may lose an answer that takes a moment (a file read).
-    socket.write(
-      Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 'latin1'),
-    );
-  });
+  return rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
 }
 
 const ATTACKS = [
