@@ -264,7 +264,10 @@ export class Response extends CallableObject {
       }
     } else if (isReadableStream(body)) {
       chunks = streamChunks(body);
-    } else if (Symbol.iterator in body || Symbol.asyncIterator in body) {
+    } else if (
+      typeof body === 'object' &&
+      (Symbol.iterator in body || Symbol.asyncIterator in body)
+    ) {
       chunks = body;
     } else {
       throw new TypeError(

@@ -290,6 +290,21 @@ describe('App', () => {
     expect(() => app.urlFor('user', { id: 1 }, { external: true })).toThrow(/needs a request/);
   });
 
+  it('has one shortcut per method', async () => {
+    const app = new App()
+      .get('/r', () => 'get')
+      .post('/r', () => 'post')
+      .put('/r', () => 'put')
+      .patch('/r', () => 'patch')
+      .delete('/r', () => 'delete');
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      expect((await call(app, method, '/r')).text()).toBe(method.toLowerCase());
+    }
+    expect((await call(app, 'OPTIONS', '/r')).header('allow')).toBe(
+      'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT',
+    );
+  });
+
   it('keeps NotFound handlers per class working for routing misses', async () => {
     const app = new App();
     app.errorHandler(NotFound, () => 'custom');

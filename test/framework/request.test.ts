@@ -220,4 +220,28 @@ describe('Request', () => {
     const none = await new Request(buildEnviron({ method: 'POST', json: {} })).form();
     expect(none.size).toBe(0);
   });
+
+  it('MultiDict keeps repeats and converts to plain objects', () => {
+    const dict = new MultiDict([
+      ['a', '1'],
+      ['b', '2'],
+      ['a', '3'],
+    ]);
+    expect([...dict]).toEqual([
+      ['a', '1'],
+      ['a', '3'],
+      ['b', '2'],
+    ]);
+    expect(dict.toObject()).toEqual({ a: '1', b: '2' });
+    expect(JSON.parse(JSON.stringify(dict))).toEqual({ a: ['1', '3'], b: ['2'] });
+    dict.set('a', 'x');
+    dict.delete('b');
+    expect([dict.getAll('a'), dict.has('b'), dict.size]).toEqual([['x'], false, 1]);
+    expect(dict.getAs('a', Number)).toBeUndefined();
+  });
+
+  it('gives the headers as a plain object with lower-case names', () => {
+    const environ = buildEnviron({ headers: { 'X-One': '1' }, host: 'example.com' });
+    expect(new Request(environ).headers.toObject()).toEqual({ host: 'example.com', 'x-one': '1' });
+  });
 });

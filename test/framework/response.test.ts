@@ -12,6 +12,12 @@ async function send(make: () => Response, method = 'GET'): Promise<TestResponse>
   return res;
 }
 
+/** environ and startResponse for calling a Response directly. */
+function fakeCall(): Parameters<Response> {
+  const environ = { REQUEST_METHOD: 'GET' } as Parameters<Response>[0];
+  return [environ, () => () => {}];
+}
+
 describe('Response', () => {
   it('is an app, and its own class under the alias', () => {
     const response = new TsgiResponse('x');
@@ -54,6 +60,14 @@ describe('Response', () => {
     expect(streamed.text()).toBe('ab');
     expect(streamed.header('content-length')).toBeUndefined();
     expect((await send(() => new Response(stream()))).text()).toBe('s1s2');
+  });
+
+  it('sends no body as an empty one with Content-Length 0, and an ArrayBuffer as bytes', async () => {
+    const empty = await send(() => new Response());
+    expect([empty.header('content-length'), empty.body.byteLength]).toEqual(['0', 0]);
+    const buffer = await send(() => new Response(new Uint8Array([9, 8, 7]).buffer));
+    expect([...buffer.body]).toEqual([9, 8, 7]);
+    expect(() => new Response(42 as unknown as string)(...fakeCall())).toThrow(/response body/);
   });
 
   it('takes a status code or a whole line, and refuses nonsense', () => {
