@@ -1,8 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/index.js';
+import { type App, runApp } from '../../src/index.js';
 import {
   assetsLoader,
   fsLoader,
@@ -11,7 +20,12 @@ import {
   safeRelativePath,
   sharedData,
 } from '../../src/middleware/index.js';
-import { Client, type RequestOptions, type TestResponse } from '../../src/testing/index.js';
+import {
+  buildEnviron,
+  Client,
+  type RequestOptions,
+  type TestResponse,
+} from '../../src/testing/index.js';
 
 const fallback: App = (environ, startResponse) => {
   startResponse('404 Not Found', [['Content-Type', 'text/plain; charset=utf-8']]);
@@ -153,6 +167,22 @@ describe('sharedData with the filesystem', () => {
     expect(res.text()).not.toContain('TOP-SECRET');
     expect(res.text()).toMatch(/^app: /);
   });
+
+  it.skipIf(!existsSync('/proc/self/fd'))(
+    'closes the file when the client goes away mid-body',
+    async () => {
+      const checked = lint(sharedData(fallback, { '/static': root }));
+      const openFiles = () => readdirSync('/proc/self/fd').length;
+      const before = openFiles();
+      const res = await runApp(checked, buildEnviron({ path: '/static/big.bin' }));
+      const first = await res.body.next();
+      expect(first.value?.byteLength).toBe(64 * 1024);
+      expect(openFiles()).toBe(before + 1);
+      await res.body.return();
+      expect(openFiles()).toBe(before);
+      checked.assertClosed();
+    },
+  );
 
   it('follows a symlink that stays inside the root', async () => {
     const res = await call(sharedData(fallback, { '/static': root }), '/static/inside.css');
