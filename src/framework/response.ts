@@ -252,6 +252,7 @@ export class Response extends CallableObject {
       body instanceof Uint8Array ||
       body instanceof ArrayBuffer
     ) {
+      if (typeof body === 'string') this.#checkUtf8();
       const bytes =
         typeof body === 'string'
           ? utf8(body)
@@ -281,6 +282,16 @@ export class Response extends CallableObject {
       return this.#closing([]);
     }
     return this.#closing(chunks, body);
+  }
+
+  /** Strings are sent as UTF-8: refuse to label them with another charset (that would garble them). */
+  #checkUtf8(): void {
+    const charset = this.charset;
+    if (charset !== 'utf-8' && charset !== 'utf8') {
+      throw new TypeError(
+        `a string body is sent as UTF-8, but Content-Type says charset=${charset}; encode the body to bytes yourself`,
+      );
+    }
   }
 
   /** The iterable handed to the server: the chunks, plus a close() for the body and callbacks. */

@@ -95,7 +95,11 @@ describe('Response', () => {
     expect(res.header('content-type')).toBe('text/html; charset=utf-8');
     expect(res.headerAll('vary')).toEqual(['Accept', 'Cookie']);
     expect(res.headerAll('x-thing')).toEqual(['2']);
-    expect(new Response('x', { contentType: 'text/csv; charset=latin1' }).charset).toBe('latin1');
+    const latin1 = new Response('x', { contentType: 'text/csv; charset=latin1' });
+    expect(latin1.charset).toBe('latin1');
+    expect(() => latin1(...fakeCall())).toThrow(/sent as UTF-8/);
+    const bytes = new Response(new Uint8Array([0xe9]), { contentType: 'text/csv; charset=latin1' });
+    expect(() => bytes(...fakeCall())).not.toThrow();
   });
 
   it('refuses header values that would split a header line', () => {
