@@ -250,3 +250,30 @@ describe('proxyFix behind one trusted proxy, generated forwarded headers', () =>
     );
   });
 });
+
+describe('huge header counts over HTTP', () => {
+  it('Node: 10,000 headers (160 KiB) are refused by the parser with 431, the app is not called', async () => {
+    seen = [];
+    const headers = Array.from({ length: 10_000 }, (_, i) => `X-Many-${i}: v\r\n`).join('');
+    expect(await raw(`GET / HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`)).toBe(431);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('Node: 500 headers within the size limit all reach the app', async () => {
+    seen = [];
+    const headers = Array.from({ length: 500 }, (_, i) => `X-M-${i}: v\r\n`).join('');
+    expect(await raw(`GET / HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`)).toBe(200);
+    expect(Object.keys(seen[0]!).filter((k) => k.startsWith('HTTP_X_M_'))).toHaveLength(500);
+  });
+
+  it('fetch: a Request with 10,000 headers is answered, every header reaches the app', async () => {
+    seen = [];
+    const headers = new Headers();
+    for (let i = 0; i < 10_000; i++) headers.append(`x-many-${i}`, 'v');
+    const response = await fetchHandler(recorder)(
+      new Request('https://example.test/', { headers }),
+    );
+    expect(response.status).toBe(200);
+    expect(Object.keys(seen[0]!).filter((k) => k.startsWith('HTTP_X_MANY_'))).toHaveLength(10_000);
+  });
+});
