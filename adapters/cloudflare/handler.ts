@@ -17,6 +17,7 @@ import {
   type ResponseBodyIterator,
   type ResponseHead,
   runApp,
+  type StreamedResponse,
   splitHost,
   statusForbidsBody,
 } from '../../src/index.js';
@@ -127,13 +128,8 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
  * A body the platform pulls: one chunk from the app per pull (a high-water mark of 0 keeps the
  * app from running ahead of a slow client); a cancel stops the app and runs its close().
  */
-function bodyStream(
-  first: Uint8Array,
-  pending: Promise<IteratorResult<Uint8Array>>,
-  body: ResponseBodyIterator,
-): ReadableStream<Uint8Array> {
+function bodyStream(first: Uint8Array, body: ResponseBodyIterator): ReadableStream<Uint8Array> {
   let head: Uint8Array | undefined = first;
-  let ahead: Promise<IteratorResult<Uint8Array>> | undefined = pending;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -143,8 +139,7 @@ function bodyStream(
           return;
         }
         try {
-          const step = await (ahead ?? body.next());
-          ahead = undefined;
+          const step = await body.next();
           if (step.done) controller.close();
           else controller.enqueue(step.value);
         } catch (error) {
@@ -186,32 +181,22 @@ function unrepresentable(environ: Environ, error: unknown, body: ResponseBodyIte
   return toResponse(failed, environ.REQUEST_METHOD === 'HEAD' ? null : failed.body);
 }
 
-async function respond(environ: Environ, head: ResponseHead, body: ResponseBodyIterator) {
+async function respond(environ: Environ, response: StreamedResponse): Promise<Response> {
   if (
-    head.statusCode < 200 ||
-    statusForbidsBody(head.statusCode) ||
+    response.statusCode < 200 ||
+    statusForbidsBody(response.statusCode) ||
     environ.REQUEST_METHOD === 'HEAD'
   ) {
     // The runner has already stopped the app and closed it: there is nothing to send.
-    return toResponse(head, null);
+    return toResponse(response, null);
   }
-  // The chunk that made the head due is already buffered, so the first step settles at once and
-  // the second starts right behind it. Most apps answer with one chunk: when the second step has
-  // already settled as done, send that chunk as a plain body (a known length, no stream to run);
-  // otherwise the stream takes over the pending step.
-  const firstStep = body.next();
-  const pending = body.next();
-  let finished = false;
-  pending.then(
-    (step) => {
-      finished = step.done === true;
-    },
-    () => {}, // the stream reports it
-  );
-  const first = await firstStep;
-  if (first.done) return toResponse(head, null);
-  if (finished) return toResponse(head, first.value);
-  return toResponse(head, bodyStream(first.value, pending, body));
+  // Most apps answer with a list: the runner then has the whole body, sent with a known length.
+  const { complete, body } = response;
+  if (complete !== undefined)
+    return toResponse(response, complete.byteLength > 0 ? complete : null);
+  const first = await body.next();
+  if (first.done) return toResponse(response, null);
+  return toResponse(response, bodyStream(first.value, body));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,7 +233,7 @@ export function fetchHandler<Env = unknown>(
         : withoutCtx;
     const result = await runApp(app, environ, options);
     try {
-      return await respond(environ, result, result.body);
+      return await respond(environ, result);
     } catch (error) {
       return unrepresentable(environ, error, result.body);
     }

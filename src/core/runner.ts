@@ -42,6 +42,12 @@ export interface BufferedResponse extends ResponseHead {
  */
 export interface StreamedResponse extends ResponseHead {
   body: ResponseBodyIterator;
+  /**
+   * Set when the app had produced its whole body before the head was due (a list result, a
+   * generator that finished, a bodiless response, a 500): the body in one piece, and `close()`
+   * has already run. An adapter may send it with a known length instead of iterating `body`.
+   */
+  complete?: Uint8Array;
 }
 
 /** A streamed body: async chunks, and `return()` to stop the app early. */
@@ -327,32 +333,55 @@ export async function runApp(
   try {
     const value = app(environ, exchange.startResponse);
     result = isThenable(value) ? await value : value;
+    if (Array.isArray(result)) {
+      // A list is complete already: take it whole, so the adapter can send it with a known length.
+      for (let i = 0; i < result.length && !exchange.stop; i++) exchange.push(result[i]);
+      return await completed(exchange, result, undefined, false);
+    }
     source = iterableSource(result);
     // Pull until the head is due: the first non-empty chunk, or the end of the body.
     while (exchange.chunks.length === 0 && !exchange.stop) {
       let step = source.next();
       if (isThenable(step)) step = await step;
-      if (step.done) {
-        const head = exchange.end();
-        const closing = exchange.close(result, source);
-        if (closing) await closing;
-        return { ...head, body: new ResponseBody(exchange, result, undefined) };
-      }
+      if (step.done) return await completed(exchange, result, source, false);
       exchange.push(step.value);
     }
-    if (exchange.stop) {
-      const head = exchange.end();
-      const closing = exchange.close(result, source, true);
-      if (closing) await closing;
-      return { ...head, body: new ResponseBody(exchange, result, undefined) };
-    }
-    return { ...exchange.head!, body: new ResponseBody(exchange, result, source) };
+    if (exchange.stop) return await completed(exchange, result, source, true);
+    const head = exchange.head!;
+    return {
+      status: head.status,
+      statusCode: head.statusCode,
+      reason: head.reason,
+      headers: head.headers,
+      body: new ResponseBody(exchange, result, source),
+    };
   } catch (error) {
     const closing = exchange.close(result, source, true);
     if (closing) await closing;
     const failed = exchange.failure(error);
-    return { ...failed, body: onlyChunk(failed.body) };
+    return { ...failed, body: onlyChunk(failed.body), complete: failed.body };
   }
+}
+
+/** The app finished (or was stopped) before the head went out: the whole body is known. */
+async function completed(
+  exchange: Exchange,
+  result: AppIterable | undefined,
+  source: Source | undefined,
+  early: boolean,
+): Promise<StreamedResponse> {
+  const head = exchange.end();
+  const closing = exchange.close(result, source, early);
+  if (closing) await closing;
+  const complete = concatBytes(exchange.chunks, exchange.size);
+  return {
+    status: head.status,
+    statusCode: head.statusCode,
+    reason: head.reason,
+    headers: head.headers,
+    body: new ResponseBody(exchange, result, undefined),
+    complete,
+  };
 }
 
 async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {

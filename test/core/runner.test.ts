@@ -536,3 +536,50 @@ describe('runner: responses without a body', () => {
     expect(res.body.byteLength).toBe(0);
   });
 });
+
+describe('runner: a body complete before the head is due', () => {
+  it('is handed over whole for a list result, a finished generator and a 500', async () => {
+    const list = await runApp((_, start) => {
+      start('200 OK', TEXT);
+      return ['a', 'b'];
+    }, buildEnviron());
+    expect(fromUtf8(list.complete!)).toBe('ab');
+    const finished = await runApp(
+      (_, start) =>
+        (function* () {
+          start('200 OK', TEXT);
+          yield '';
+        })(),
+      buildEnviron(),
+    );
+    expect(finished.complete?.byteLength).toBe(0);
+    const failed = await runApp(() => {
+      throw new Error('x');
+    }, buildEnviron());
+    expect(fromUtf8(failed.complete!)).toBe('Internal Server Error\n');
+  });
+
+  it('is absent while the app is still producing', async () => {
+    const res = await runApp(
+      (_, start) =>
+        (async function* () {
+          start('200 OK', TEXT);
+          yield 'a';
+          yield 'b';
+        })(),
+      buildEnviron(),
+    );
+    expect(res.complete).toBeUndefined();
+    expect(await drain(res)).toBe('ab');
+  });
+
+  it('runs close() before the runner resolves', async () => {
+    const { counter, wrap } = closeCounter();
+    const res = await runApp((_, start) => {
+      start('200 OK', TEXT);
+      return wrap(['x']);
+    }, buildEnviron());
+    expect(res.complete).toBeDefined();
+    expect(counter.closes).toBe(1);
+  });
+});
