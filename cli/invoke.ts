@@ -4,6 +4,7 @@
  */
 import {
   decodeResult,
+  eventKind,
   handler,
   type LambdaContext,
   type LambdaEvent,
@@ -11,7 +12,7 @@ import {
 import { type App, fromUtf8, isValidUtf8 } from '../src/index.js';
 import { parseCommand } from './args.js';
 import { oneLine, UsageError } from './errors.js';
-import { localContext, readJsonObject, resultShape } from './lambda.js';
+import { localContext, readJsonObject } from './lambda.js';
 import { loadApp } from './load.js';
 
 export const invokeHelp = `Usage: tsgi invoke <module> --event <file|-> [options]
@@ -64,7 +65,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
 
 /** Refuses, as a usage error, an event that no front end the adapter serves would send. */
 export function checkEvent(event: Record<string, unknown>): void {
-  if (resultShape(event) !== undefined || event.source === 'serverless-plugin-warmup') return;
+  if (eventKind(event) !== undefined || event.source === 'serverless-plugin-warmup') return;
   const keys = Object.keys(event).slice(0, 8).join(', ');
   throw new UsageError(
     `the event (keys: ${keys}) is not one the Lambda adapter serves: API Gateway v1/v2, Function URL, ALB or Lambda@Edge`,
@@ -82,7 +83,7 @@ export async function invokeEvent(
   http: boolean,
 ): Promise<string> {
   const result = await handler(app)(event as unknown as LambdaEvent, context);
-  const shape = resultShape(event);
+  const shape = eventKind(event);
   if (!http || shape === undefined) return `${JSON.stringify(result, null, 2)}\n`;
   const res = decodeResult(shape, result);
   let out = `HTTP/1.1 ${res.statusCode}\n`;

@@ -1,9 +1,9 @@
 /**
- * What `invoke` and `--emulate` need around the Lambda adapter: a local context, reading an event
- * file, and naming the kind of an event so its result can be read back as HTTP.
+ * What `invoke` and `--emulate` need around the Lambda adapter: a local context and reading an
+ * event file.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventKindName, LambdaContext } from '../adapters/aws-lambda/index.js';
+import type { LambdaContext } from '../adapters/aws-lambda/index.js';
 import { oneLine, UsageError } from './errors.js';
 import { readInput } from './http-input.js';
 
@@ -41,33 +41,4 @@ export function readJsonObject(file: string, what: string): Record<string, unkno
     throw new UsageError(`the ${what} in ${file === '-' ? 'stdin' : file} must be a JSON object`);
   }
   return value as Record<string, unknown>;
-}
-
-function field(value: unknown, key: string): unknown {
-  return value !== null && typeof value === 'object'
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
-}
-
-/**
- * The shape a result for this event comes back in, so `--http` can decode it. Recognised from
- * the event's fields as SPEC §4 describes them; undefined for an event no front end sends.
- */
-export function resultShape(event: Record<string, unknown>): EventKindName | undefined {
-  const context = event.requestContext;
-  const records = event.Records;
-  if (Array.isArray(records) && field(field(records[0], 'cf'), 'request') !== undefined) {
-    return 'edge';
-  }
-  if (field(context, 'elb') !== undefined) {
-    return event.multiValueHeaders !== undefined ? 'alb-multi' : 'alb';
-  }
-  if (event.version === '2.0' && field(context, 'http') !== undefined) {
-    const domain = field(context, 'domainName');
-    return typeof domain === 'string' && /\.lambda-url\.[^.]+\.on\.aws$/.test(domain)
-      ? 'function-url'
-      : 'aws-v2';
-  }
-  if (typeof event.httpMethod === 'string' && context !== undefined) return 'aws-v1';
-  return undefined;
 }

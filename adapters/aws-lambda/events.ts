@@ -5,6 +5,8 @@
  */
 import { Buffer, isUtf8 } from 'node:buffer';
 import type { Header } from '../../src/core/index.js';
+import { alb } from './alb.js';
+import { edge } from './edge.js';
 import type {
   AlbEvent,
   AlbResult,
@@ -16,9 +18,36 @@ import type {
   EdgeHeaders,
   EdgeResult,
 } from './types.js';
+import { v1 } from './v1.js';
+import { v2 } from './v2.js';
 
 /** The front ends {@link buildEvent} and {@link decodeResult} know. */
 export type EventKindName = 'aws-v1' | 'aws-v2' | 'alb' | 'alb-multi' | 'function-url' | 'edge';
+
+/**
+ * Which front end sent `event`, by the same guards the handler uses; `undefined` for an event no
+ * front end sends (a warm-up ping included).
+ *
+ * @example
+ * ```ts
+ * const kind = eventKind(event); // 'aws-v2'
+ * const { statusCode, body } = decodeResult(kind!, await handler(app)(event));
+ * ```
+ */
+export function eventKind(event: unknown): EventKindName | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const fields = event as Record<string, unknown>;
+  if (v2.is(fields)) {
+    const domain = (fields as unknown as ApiGatewayV2Event).requestContext.domainName;
+    return typeof domain === 'string' && domain.includes('.lambda-url.')
+      ? 'function-url'
+      : 'aws-v2';
+  }
+  if (alb.is(fields)) return fields.multiValueHeaders ? 'alb-multi' : 'alb';
+  if (v1.is(fields)) return 'aws-v1';
+  if (edge.is(fields)) return 'edge';
+  return undefined;
+}
 
 /** A request to turn into an event. */
 export interface EventInit {

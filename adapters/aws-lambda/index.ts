@@ -5,7 +5,13 @@
  * @module
  */
 export { isBinaryResponse } from './_common.js';
-export { buildEvent, decodeResult, type EventInit, type EventKindName } from './events.js';
+export {
+  buildEvent,
+  decodeResult,
+  type EventInit,
+  type EventKindName,
+  eventKind,
+} from './events.js';
 export { handler } from './handler.js';
 export { streamHandler } from './stream.js';
 export type * from './types.js';
