@@ -229,6 +229,23 @@ export const model: fc.Arbitrary<Model> = fc
     }),
   );
 
+/** A plain request (GET / with nothing else) with any parts replaced. */
+export function plainRequest(parts: Partial<Model> = {}): Model {
+  return {
+    method: 'GET',
+    rawPath: '/',
+    pathInfo: '/',
+    query: [],
+    headers: [],
+    cookies: [],
+    contentType: undefined,
+    body: new Uint8Array(0),
+    cuts: [],
+    readStyle: 'read',
+    ...parts,
+  };
+}
+
 // ———— Expectations ————
 
 export function rawQuery(m: Model): string {

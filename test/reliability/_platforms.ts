@@ -11,6 +11,8 @@ import { handler, streamHandler } from '../../adapters/aws-lambda/index.js';
 import { fetchHandler } from '../../adapters/cloudflare/index.js';
 import { type ServerHandle, serve } from '../../adapters/node/index.js';
 import { type App, errorStream } from '../../src/index.js';
+import { eventFor, readResult, setCookiesOf } from './_aws.js';
+import { plainRequest } from './_model.js';
 
 export const PLATFORMS = ['lambda', 'lambda-stream', 'fetch', 'node'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -33,35 +35,9 @@ export interface Observed {
   logs: string[];
 }
 
-/** A plain GET / as an HTTP API v2 event, written out by hand. */
-export function v2Event(method = 'GET', path = '/'): Record<string, unknown> {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-port': '443' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      stage: '$default',
-      requestId: 'id',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' },
-    },
-    isBase64Encoded: false,
-  };
-}
-
-function decodeV2(result: unknown): Observed {
-  const r = JSON.parse(JSON.stringify(result)) as {
-    statusCode: number;
-    body?: string;
-    isBase64Encoded?: boolean;
-    cookies?: string[];
-  };
-  const body = r.isBase64Encoded ? Buffer.from(r.body ?? '', 'base64').toString() : (r.body ?? '');
-  return { status: r.statusCode, body, aborted: false, setCookies: r.cookies ?? [], logs: [] };
+/** A plain GET / as an HTTP API v2 event. */
+export function v2Event(): Record<string, unknown> {
+  return eventFor('http-v2', plainRequest(), 0).event;
 }
 
 function tsgiLines(lines: string[]): string[] {
@@ -71,7 +47,14 @@ function tsgiLines(lines: string[]): string[] {
 async function viaLambda(app: App, event: unknown): Promise<Observed> {
   const lines: string[] = [];
   const result = await handler(app, { logger: (line) => lines.push(line) })(event as never);
-  return { ...decodeV2(result), logs: tsgiLines(lines) };
+  const response = readResult('http-v2', result);
+  return {
+    status: response.status,
+    body: Buffer.from(response.body).toString(),
+    aborted: false,
+    setCookies: setCookiesOf(response),
+    logs: tsgiLines(lines),
+  };
 }
 
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -253,16 +236,16 @@ async function viaNode(app: App, method: string, path: string): Promise<Observed
   return { ...observed, logs: tsgiLines([...serverLog, ...lines]) };
 }
 
-/** Runs `app` for one GET (or `method`) request on `platform`. */
-export function runOn(platform: Platform, app: App, method = 'GET', path = '/'): Promise<Observed> {
+/** Runs `app` for one `GET /` on `platform`. */
+export function runOn(platform: Platform, app: App): Promise<Observed> {
   switch (platform) {
     case 'lambda':
-      return viaLambda(app, v2Event(method, path));
+      return viaLambda(app, v2Event());
     case 'lambda-stream':
-      return viaLambdaStream(app, v2Event(method, path));
+      return viaLambdaStream(app, v2Event());
     case 'fetch':
-      return viaFetch(app, method, path);
+      return viaFetch(app, 'GET', '/');
     case 'node':
-      return viaNode(app, method, path);
+      return viaNode(app, 'GET', '/');
   }
 }

@@ -11,7 +11,7 @@ import { handler } from '../../adapters/aws-lambda/index.js';
 import type { App } from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { eventFor, KINDS, type Kind, readResult } from './_aws.js';
-import { type Model, model, RUNS, TIMEOUT } from './_model.js';
+import { model, plainRequest, RUNS, TIMEOUT } from './_model.js';
 
 const JUNK: unknown[] = [
   null,
@@ -60,7 +60,7 @@ function replaced(
 }
 
 /** A small request with every part present. */
-const sample: Model = {
+const sample = plainRequest({
   method: 'POST',
   rawPath: '/a',
   pathInfo: '/a',
@@ -69,9 +69,7 @@ const sample: Model = {
   cookies: [['sid', '1']],
   contentType: 'text/plain',
   body: new TextEncoder().encode('hi'),
-  cuts: [],
-  readStyle: 'read',
-};
+});
 
 const okApp: App = (_environ, startResponse) => {
   startResponse('200 OK', [['Content-Type', 'text/plain']]);

@@ -11,7 +11,7 @@ import type { Environ } from '../../src/index.js';
 import { lint, proxyFix } from '../../src/middleware/index.js';
 import { Client } from '../../src/testing/index.js';
 import { eventFor, KINDS, readResult } from './_aws.js';
-import { type Model, RUNS, TIMEOUT } from './_model.js';
+import { plainRequest, RUNS, TIMEOUT } from './_model.js';
 import { rawRequest } from './_raw.js';
 
 let seen: Environ[] = [];
@@ -121,21 +121,8 @@ describe('X-Forwarded-For spoofing: REMOTE_ADDR does not move', () => {
     expect(seen[0]!.REMOTE_ADDR).toBe('198.51.100.1');
   });
 
-  const m: Model = {
-    method: 'GET',
-    rawPath: '/',
-    pathInfo: '/',
-    query: [],
-    headers: [],
-    cookies: [],
-    contentType: undefined,
-    body: new Uint8Array(0),
-    cuts: [],
-    readStyle: 'read',
-  };
-
   it.each(KINDS)('%s: the address the front end vouches for', async (kind) => {
-    const { event, expect: expected } = eventFor(kind, m, 0);
+    const { event, expect: expected } = eventFor(kind, plainRequest(), 0);
     // The client's spoofed headers ride along in whichever header shape the event uses.
     const add = (name: string, value: string) => {
       const e = event as Record<string, unknown>;
@@ -166,7 +153,7 @@ describe('junk Host headers on Lambda and fetch', () => {
   it.each(JUNK_HOSTS.filter((h) => h.length < 100))(
     'http-v2 with Host %j: SERVER_PORT stays digits, the lint accepts the environ',
     async (host) => {
-      const { event } = eventFor('http-v2', { ...baseModel }, 0);
+      const { event } = eventFor('http-v2', plainRequest(), 0);
       (event.headers as Record<string, string>).host = host;
       seen = [];
       const result = await handler(recorder, { logger: () => {} })(event as never);
@@ -185,19 +172,6 @@ describe('junk Host headers on Lambda and fetch', () => {
     expect(seen[0]!.SERVER_PORT).toBe('443');
   });
 });
-
-const baseModel: Model = {
-  method: 'GET',
-  rawPath: '/',
-  pathInfo: '/',
-  query: [],
-  headers: [],
-  cookies: [],
-  contentType: undefined,
-  body: new Uint8Array(0),
-  cuts: [],
-  readStyle: 'read',
-};
 
 describe('proxyFix behind one trusted proxy, generated forwarded headers', () => {
   const junk = fc.oneof(

@@ -12,6 +12,7 @@ import { type ServerHandle, serve } from '../../adapters/node/index.js';
 import type { App } from '../../src/index.js';
 import { type LintedApp, lint, sharedData } from '../../src/middleware/index.js';
 import { eventFor, readResult } from './_aws.js';
+import { plainRequest } from './_model.js';
 import { rawRequest } from './_raw.js';
 
 const SECRET = 'TOP SECRET: outside the root';
@@ -93,22 +94,11 @@ describe('sharedData over the Node adapter: traversal attempts', () => {
 });
 
 describe('sharedData behind the Lambda handler: traversal attempts', () => {
-  const model = {
-    method: 'GET',
-    pathInfo: '',
-    query: [],
-    headers: [],
-    cookies: [],
-    contentType: undefined,
-    body: new Uint8Array(0),
-    cuts: [],
-    readStyle: 'read' as const,
-  };
   it.each(ATTACKS.filter((a) => !a.includes('\\')))(
     '%s never reaches the secret',
     async (target) => {
       for (const kind of ['rest-v1', 'http-v2', 'alb', 'edge'] as const) {
-        const { event } = eventFor(kind, { ...model, rawPath: target }, 0);
+        const { event } = eventFor(kind, plainRequest({ rawPath: target }), 0);
         const result = await handler(app, { logger: () => {} })(event as never);
         const response = readResult(kind, result);
         expect(new TextDecoder().decode(response.body)).not.toContain('TOP SECRET');
