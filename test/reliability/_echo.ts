@@ -40,7 +40,18 @@ function snapshot(environ: Environ): Record<string, string> {
   return out;
 }
 
-/** Cuts `bytes` at the model's fractions; strings and bytes alternate so both chunk kinds run. */
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A chunk as a string when it is valid UTF-8 (a BOM kept), so it encodes back to the same bytes. */
+function asString(bytes: Uint8Array): Chunk {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return bytes;
+  }
+}
+
+/** Cuts `bytes` at the model's fractions; every other chunk goes as a string where it can. */
 function chunksOf(bytes: Uint8Array, cuts: number[]): Chunk[] {
   const points = [...new Set(cuts.map((f) => Math.floor(f * bytes.byteLength)))].sort(
     (a, b) => a - b,
@@ -48,7 +59,8 @@ function chunksOf(bytes: Uint8Array, cuts: number[]): Chunk[] {
   const chunks: Chunk[] = [];
   let start = 0;
   for (const point of [...points, bytes.byteLength]) {
-    chunks.push(bytes.subarray(start, point));
+    const piece = bytes.subarray(start, point);
+    chunks.push(chunks.length % 2 === 1 ? asString(piece) : piece);
     start = point;
   }
   return chunks;

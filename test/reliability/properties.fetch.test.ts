@@ -59,6 +59,10 @@ describe('fetch adapter, generated requests', () => {
         expect(testHeadersOf(seen.environ)).toEqual(expectedTestHeaders(sent));
         expect(seen.environ.HTTP_COOKIE).toBe(m.cookies.length > 0 ? cookieHeader(m) : undefined);
         expect(seen.environ.CONTENT_TYPE).toBe(m.contentType);
+        const sentLength = m.method !== 'GET' && m.method !== 'HEAD';
+        expect(seen.environ.CONTENT_LENGTH).toBe(
+          sentLength ? String(m.body.byteLength) : undefined,
+        );
         expect(seen.environ.REMOTE_ADDR).toBeUndefined();
         expect(new Uint8Array(seen.body)).toEqual(m.body);
 

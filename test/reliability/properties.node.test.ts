@@ -89,6 +89,10 @@ describe('node adapter, generated requests over a socket', () => {
         expect(testHeadersOf(seen.environ)).toEqual(expectedTestHeaders(headerGroups(m.headers)));
         expect(seen.environ.HTTP_COOKIE).toBe(m.cookies.length > 0 ? cookieHeader(m) : undefined);
         expect(seen.environ.CONTENT_TYPE).toBe(m.contentType);
+        const sentLength = m.method !== 'GET' && m.method !== 'HEAD';
+        expect(seen.environ.CONTENT_LENGTH).toBe(
+          sentLength ? String(m.body.byteLength) : undefined,
+        );
         expect(seen.environ.REMOTE_ADDR).toBe('127.0.0.1');
         expect(new Uint8Array(seen.body)).toEqual(m.body);
 
