@@ -182,6 +182,7 @@ const EXPECTED: Record<string, Expected> = {
     REQUEST_METHOD: 'GET',
     SCRIPT_NAME: '',
     PATH_INFO: '/api/resourcepath/string/tmh/file name.xml',
+    REQUEST_URI: '/api/resourcepath/string/tmh/file%20name.xml',
     QUERY_STRING: '',
     SERVER_NAME: 'uo9pe23ec6.execute-api.us-east-1.amazonaws.com',
     REMOTE_ADDR: '192.182.149.40',
