@@ -214,6 +214,7 @@ const EXPECTED: Record<string, Expected> = {
     REQUEST_METHOD: 'GET',
     SCRIPT_NAME: '/Prod',
     PATH_INFO: '/foo%bar',
+    REQUEST_URI: '/Prod/foo%25bar',
     QUERY_STRING: '',
     SERVER_NAME: 'zzqupfvhrk.execute-api.us-west-2.amazonaws.com',
     REMOTE_ADDR: '50.35.77.7',
@@ -244,6 +245,7 @@ const EXPECTED: Record<string, Expected> = {
     REQUEST_METHOD: 'GET',
     SCRIPT_NAME: '/beta',
     PATH_INFO: '/api/values',
+    REQUEST_URI: '/beta/api/values',
     QUERY_STRING: '',
     SERVER_NAME: 'uzdrcy3wk7.execute-api.us-east-1.amazonaws.com',
     REMOTE_ADDR: '192.182.149.40',
@@ -477,6 +479,7 @@ const EXPECTED: Record<string, Expected> = {
     REQUEST_METHOD: 'POST',
     SCRIPT_NAME: '/prod',
     PATH_INFO: '/no-auth',
+    REQUEST_URI: '/prod/no-auth',
     QUERY_STRING: '',
     SERVER_NAME: 'puhdx84jy9.execute-api.eu-west-1.amazonaws.com',
     REMOTE_ADDR: '15.248.3.126',
@@ -507,6 +510,7 @@ const EXPECTED: Record<string, Expected> = {
     REQUEST_METHOD: 'GET',
     SCRIPT_NAME: '',
     PATH_INFO: '/',
+    REQUEST_URI: '/?myKey=%3FshowAll%3Dtrue',
     QUERY_STRING: 'myKey=%3FshowAll%3Dtrue',
     SERVER_NAME: 'lambda-846800462-us-east-2.elb.amazonaws.com',
     REMOTE_ADDR: '72.21.198.66',
@@ -672,6 +676,9 @@ describe.skipIf(!haveFixtures)('every captured request event', () => {
     for (const field of CHECKED_FIELDS) {
       expect.soft(echo.environ[field], field).toBe(expected[field]);
     }
+    // Checked where a file shows something particular about it.
+    if (expected.REQUEST_URI !== undefined)
+      expect(echo.environ.REQUEST_URI).toBe(expected.REQUEST_URI);
     expect(Buffer.from(echo.body, 'base64').equals(sentBody(event))).toBe(true);
     expect(echo.environ.CONTENT_LENGTH).toBe(String(sentBody(event).byteLength));
     expect(echo.environ).not.toHaveProperty('HTTP_CONTENT_LENGTH');
