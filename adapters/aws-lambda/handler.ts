@@ -87,7 +87,7 @@ function finish(
   const [body, base64] = encodeBody(response, settings);
   const result = kind.result(response, body, base64, event);
   const [limit, frontEnd] = kind.limit(event);
-  const size = oversize(result, response, body, limit);
+  const size = oversize(result as { body?: string }, response, body, base64, limit);
   if (size === 0) return result;
   settings.logger(
     `tsgi: the response is ${size} bytes as JSON, over the ${frontEnd} limit of ${limit} bytes; ` +

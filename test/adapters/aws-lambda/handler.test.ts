@@ -157,33 +157,64 @@ describe.each(KINDS)('%s responses', (kind) => {
     expect(log.lines.join('\n')).toContain('boom');
   });
 
-  it('answer invalid base64 with 400 without calling the app', async () => {
+  it.each(['not base64!', 'QUJD QUJD', 'QUJD\nQUJD', 'QQ-_', 'QQ=', 'QQ==QUJD', '=QUJ', 'QUJDR'])(
+    'answer invalid base64 %j with 400 without calling the app',
+    async (broken) => {
+      const event = buildEvent(kind, {
+        method: 'POST',
+        path: '/echo',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.from([1, 2, 3]),
+      }) as unknown as Record<string, unknown>;
+      if (kind === 'edge') {
+        const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
+          .request;
+        request.body.data = broken;
+      } else {
+        event.body = broken;
+      }
+      let called = false;
+      const log = captureLog();
+      const result = await handler(
+        () => {
+          called = true;
+          return [];
+        },
+        { logger: log.logger },
+      )(event as never);
+      expect(decodeResult(kind, result).statusCode).toBe(400);
+      expect(called).toBe(false);
+      expect(log.lines.join('\n')).toMatch(/not valid base64/);
+    },
+  );
+
+  it.each([
+    ['QUJD', 'ABC'],
+    ['QUI=', 'AB'],
+    ['QQ==', 'A'],
+    ['QUI', 'AB'],
+  ])('decode valid base64 %j, padded or not', async (encoded, text) => {
     const event = buildEvent(kind, {
       method: 'POST',
       path: '/echo',
       headers: { 'content-type': 'application/octet-stream' },
-      body: Buffer.from([1, 2, 3]),
+      body: Buffer.from('x'),
     }) as unknown as Record<string, unknown>;
-    const broken = 'not base64!';
     if (kind === 'edge') {
-      const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
-        .request;
-      request.body.data = broken;
+      (
+        event.Records as { cf: { request: { body: { data: string } } } }[]
+      )[0]!.cf.request.body.data = encoded;
     } else {
-      event.body = broken;
+      event.body = encoded;
     }
-    let called = false;
-    const log = captureLog();
-    const result = await handler(
-      () => {
-        called = true;
-        return [];
-      },
-      { logger: log.logger },
-    )(event as never);
-    expect(decodeResult(kind, result).statusCode).toBe(400);
-    expect(called).toBe(false);
-    expect(log.lines.join('\n')).toMatch(/not valid base64/);
+    let received = '';
+    const result = await handler(async (environ, start) => {
+      received = Buffer.from(await environ['wsgi.input'].read()).toString();
+      start('200 OK', [['Content-Type', 'text/plain']]);
+      return [];
+    })(event as never);
+    expect(decodeResult(kind, result).statusCode).toBe(200);
+    expect(received).toBe(text);
   });
 });
 
