@@ -118,6 +118,19 @@ export function decodeBody(body: unknown, base64: boolean | undefined): Uint8Arr
   return bytes;
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The event's method, which must be an HTTP token: the front end checked it, a forged event may not have. */
+export function checkedMethod(method: string): string {
+  if (!TOKEN.test(method)) {
+    throw new BadRequest(
+      400,
+      `Bad Request: the event's method ${JSON.stringify(method.slice(0, 100))} is not an HTTP token`,
+    );
+  }
+  return method;
+}
+
 /** True when `path` is `prefix` or starts with `prefix/` (a segment boundary). */
 export function onBoundary(path: string, prefix: string): boolean {
   return (
@@ -135,6 +148,12 @@ export function splitPath(
   pathRaw: string,
   settings: Settings,
 ): [scriptName: string, pathInfo: string] {
+  if (pathRaw.charCodeAt(0) !== 47 /* / */) {
+    throw new BadRequest(
+      400,
+      `Bad Request: the event's path ${JSON.stringify(pathRaw.slice(0, 100))} does not start with "/"`,
+    );
+  }
   const base = settings.basePath;
   if (base !== '' && onBoundary(pathRaw, base)) {
     scriptRaw += base;

@@ -7,6 +7,7 @@
 import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
+  checkedMethod,
   decodeBody,
   type EventKind,
   groupHeaders,
@@ -75,7 +76,7 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     const query = queryString(event);
     const body = decodeBody(event.body, event.isBase64Encoded);
     const environ: Environ = createEnviron({
-      method: event.httpMethod,
+      method: checkedMethod(event.httpMethod),
       scheme: 'https',
       serverName: '',
       serverPort: '',

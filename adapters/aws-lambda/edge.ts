@@ -13,6 +13,7 @@ import {
 } from '../../src/core/index.js';
 import {
   BadRequest,
+  checkedMethod,
   decodeBody,
   type EventKind,
   MiB,
@@ -50,7 +51,7 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
     }
     const body = decodeBody(source?.data, source?.encoding !== 'text');
     const environ: Environ = createEnviron({
-      method: request.method,
+      method: checkedMethod(request.method),
       scheme: 'https',
       serverName: '',
       serverPort: '',

@@ -7,6 +7,7 @@
 import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
+  checkedMethod,
   decodeBody,
   type EventKind,
   encodeRawPath,
@@ -61,7 +62,7 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
     const query = str(event.rawQueryString) ?? '';
     const body = decodeBody(event.body, event.isBase64Encoded);
     const environ: Environ = createEnviron({
-      method: http.method,
+      method: checkedMethod(http.method),
       scheme: 'https',
       serverName: '',
       serverPort: '',
