@@ -101,14 +101,22 @@ export function splitHost(
 ): [name: string, port: string] {
   let name = host;
   let port = '';
-  const colon = host.lastIndexOf(':');
-  if (colon !== -1 && colon > host.lastIndexOf(']')) {
+  // `[v6]:port`: only a colon right after the closing bracket starts a port.
+  const colon = host.charCodeAt(0) === 91 /* [ */ ? host.indexOf(']:') + 1 : host.lastIndexOf(':');
+  if (colon > 0) {
     name = host.slice(0, colon);
     port = host.slice(colon + 1);
   }
-  if (!/^\d{1,5}$/.test(port)) port = '';
-  if (port === '' && forwardedPort && /^\d{1,5}$/.test(forwardedPort)) port = forwardedPort;
+  if (!isPort(port)) port = '';
+  if (port === '' && forwardedPort !== undefined && isPort(forwardedPort)) port = forwardedPort;
   return [name.toLowerCase(), port || (scheme === 'https' ? '443' : '80')];
+}
+
+/** 1 to 65535, digits only. */
+function isPort(text: string): boolean {
+  if (!/^\d{1,5}$/.test(text)) return false;
+  const value = Number(text);
+  return value >= 1 && value <= 65535;
 }
 
 /** The parts an adapter knows about a request; {@link createEnviron} turns them into environ. */

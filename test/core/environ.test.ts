@@ -140,3 +140,15 @@ describe('wsgi.errors', () => {
     expect(seen).toEqual(['logged']);
   });
 });
+
+describe('splitHost on malformed hosts', () => {
+  it('ignores a port outside 1-65535', () => {
+    expect(splitHost('example.com:0', 'http')).toEqual(['example.com', '80']);
+    expect(splitHost('example.com:99999', 'https')).toEqual(['example.com', '443']);
+    expect(splitHost('example.com:65535', 'http')).toEqual(['example.com', '65535']);
+  });
+  it('does not split an unclosed IPv6 literal', () => {
+    expect(splitHost('[::1', 'http')).toEqual(['[::1', '80']);
+    expect(splitHost('[::1]x', 'http')).toEqual(['[::1]x', '80']);
+  });
+});
