@@ -10,6 +10,7 @@ import {
   type Environ,
   type Header,
   splitHost,
+  utf8Text,
 } from '../../src/core/index.js';
 import type { LambdaContext, LambdaOptions, LambdaResult } from './types.js';
 
@@ -238,9 +239,6 @@ export function addHeaderMap(
 
 // ———— Outgoing (response ⇒ AWS) ————
 
-/** Refuses invalid UTF-8 and keeps a leading byte order mark (the default decoder drops it). */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 const TEXT_TYPES = new Set([
   'application/json',
   'application/xml',
@@ -296,9 +294,8 @@ export function encodeBody(
   if (bytes.byteLength === 0) return ['', false];
   if (!settings.isBinary(response.headers)) {
     // Valid UTF-8 is checked whatever the rule says: text that is not UTF-8 would be corrupted.
-    try {
-      return [strictUtf8.decode(bytes), false];
-    } catch {}
+    const text = utf8Text(bytes);
+    if (text !== undefined) return [text, false];
   }
   return [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), true];
 }

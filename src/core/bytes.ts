@@ -3,6 +3,7 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 // ignoreBOM is the default; spelled out because Workers' types declare it required.
+const bomKeepingDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export const EMPTY = new Uint8Array(0);
@@ -27,6 +28,29 @@ export function utf8(text: string): Uint8Array {
 /** UTF-8 bytes as a string; invalid sequences become U+FFFD. */
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
+}
+
+/**
+ * The bytes as a string when they are valid UTF-8, else `undefined` (a byte-order mark is kept:
+ * it is part of the body). Short ASCII bodies skip the native decoder's call overhead.
+ */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  const length = bytes.byteLength;
+  if (length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < length; i++) {
+      if (bytes[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
+  try {
+    return bomKeepingDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the bytes are valid UTF-8 (so they survive a trip through a JSON string). */

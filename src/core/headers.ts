@@ -28,7 +28,12 @@ export function isHopByHop(name: string): boolean {
 const STATUS = /^([1-5]\d\d) ([^\r\n\0]*)$/;
 
 /** Parses and checks a status line; throws a {@link ProtocolError} naming the rule it breaks. */
+let lastStatus: unknown = {}; // no app can pass this object
+let lastParsed = { code: 0, reason: '' };
+
 export function parseStatus(status: unknown): { code: number; reason: string } {
+  // Apps send the same few literal statuses again and again: remember the last one.
+  if (status === lastStatus) return lastParsed;
   if (typeof status !== 'string') {
     throw new ProtocolError(`status must be a string like "200 OK", got ${typeof status}`);
   }
@@ -38,7 +43,9 @@ export function parseStatus(status: unknown): { code: number; reason: string } {
       `status must be three digits (100-599), one space and a reason phrase, like "200 OK"; got ${JSON.stringify(status)}`,
     );
   }
-  return { code: Number(match[1]), reason: match[2]! };
+  lastParsed = { code: Number(match[1]), reason: match[2]! };
+  lastStatus = status;
+  return lastParsed;
 }
 
 /** Checks an app's header list (SPEC §3); throws a {@link ProtocolError} naming the bad header. */

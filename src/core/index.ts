@@ -1,4 +1,4 @@
-export { concatBytes, fromUtf8, isValidUtf8, utf8 } from './bytes.js';
+export { concatBytes, fromUtf8, isValidUtf8, utf8, utf8Text } from './bytes.js';
 export {
   addHeader,
   createEnviron,

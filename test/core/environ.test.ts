@@ -7,6 +7,8 @@ import {
   errorStream,
   headerKey,
   splitHost,
+  utf8,
+  utf8Text,
 } from '../../src/index.js';
 
 describe('decodePath', () => {
@@ -150,5 +152,21 @@ describe('splitHost on malformed hosts', () => {
   it('does not split an unclosed IPv6 literal', () => {
     expect(splitHost('[::1', 'http')).toEqual(['[::1', '80']);
     expect(splitHost('[::1]x', 'http')).toEqual(['[::1]x', '80']);
+  });
+});
+
+describe('utf8Text', () => {
+  it('decodes valid UTF-8, short ASCII and long text alike', () => {
+    expect(utf8Text(utf8('hello'))).toBe('hello');
+    expect(utf8Text(utf8('café ☕'))).toBe('café ☕');
+    expect(utf8Text(utf8('x'.repeat(1000)))).toBe('x'.repeat(1000));
+    expect(utf8Text(new Uint8Array(0))).toBe('');
+  });
+  it('refuses invalid UTF-8, short or long', () => {
+    expect(utf8Text(new Uint8Array([0x61, 0xff]))).toBeUndefined();
+    expect(utf8Text(new Uint8Array(100).fill(0xc3))).toBeUndefined();
+  });
+  it('keeps a byte order mark, which is part of the body', () => {
+    expect(utf8Text(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]))).toBe('\uFEFFa');
   });
 });

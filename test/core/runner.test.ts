@@ -583,3 +583,15 @@ describe('runner: a body complete before the head is due', () => {
     expect(counter.closes).toBe(1);
   });
 });
+
+describe('runner: status checks are never skipped', () => {
+  it('refuses an empty, null or missing status even after a valid one', async () => {
+    for (const status of ['', null, undefined, '200 OK', '200']) {
+      const res = await runAppBuffered((_, start) => {
+        start(status as string, TEXT);
+        return [];
+      }, buildEnviron());
+      expect(res.statusCode).toBe(status === '200 OK' ? 200 : 500);
+    }
+  });
+});
