@@ -88,6 +88,9 @@ if (!quick && existsSync(docs)) {
   const b = text.indexOf(END);
   if (a !== -1 && b > a) {
     writeFileSync(docs, `${text.slice(0, a + START.length)}\n${markdown}\n${text.slice(b)}`);
+    // The tables are written plainly; the repository's formatter pads them.
+    const biome = join(benchDir, '..', 'node_modules', '.bin', 'biome');
+    spawnSync(biome, ['format', '--write', docs], { stdio: 'ignore' });
     console.log(`\nupdated ${docs}`);
   }
 }
