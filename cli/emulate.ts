@@ -13,6 +13,7 @@ import {
 } from '../adapters/aws-lambda/index.js';
 import { fetchHandler } from '../adapters/cloudflare/index.js';
 import { DEFAULT_MAX_BODY_SIZE, type RequestLog } from '../adapters/node/index.js';
+import { drained } from '../adapters/node/listener.js';
 import { type App, concatBytes, type Header, isHopByHop, plainResponse } from '../src/index.js';
 import { oneLine } from './errors.js';
 import { localContext } from './lambda.js';
@@ -220,18 +221,6 @@ function bodyStream(
     async cancel() {
       await chunks.return?.();
     },
-  });
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
   });
 }
 

@@ -64,7 +64,7 @@ async function* limitBody(
 }
 
 /** Resolves when the response can take more data, or when the client has gone. */
-function drained(res: ServerResponse): Promise<void> {
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

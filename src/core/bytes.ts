@@ -77,3 +77,27 @@ export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint
   }
   return out;
 }
+
+/**
+ * A ReadableStream as an async generator of its chunks. Stopping early cancels the stream, so a
+ * file or a fetch body behind it is released.
+ */
+export async function* streamChunks(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const step = await reader.read();
+      if (step.done) {
+        done = true;
+        return;
+      }
+      yield step.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}

@@ -2,7 +2,7 @@
  * The Response wrapper (werkzeug's `Response`): a body, a status and headers, and itself an app,
  * so a view's answer is sent with `return response(environ, startResponse)`.
  */
-import { utf8 } from '../core/bytes.js';
+import { streamChunks, utf8 } from '../core/bytes.js';
 import { statusForbidsBody, statusLine } from '../core/status.js';
 import type { AppIterable, Chunk, Environ, StartResponse } from '../core/types.js';
 import { CALL, CallableObject } from './callable.js';
@@ -48,24 +48,6 @@ export function iriToUri(location: string): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-
-async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  let done = false;
-  try {
-    for (;;) {
-      const step = await reader.read();
-      if (step.done) {
-        done = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
 }
 
 function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {

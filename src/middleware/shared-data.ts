@@ -8,6 +8,7 @@
  * (the request goes on to the app). The filesystem loader also refuses symlinks whose real path
  * leaves the root. Only GET and HEAD are served; every other method goes to the app.
  */
+import { streamChunks } from '../core/bytes.js';
 import type { App, Chunk, Environ, Header, StartResponse } from '../core/types.js';
 import { fsLoader } from './fs-loader.js';
 import type { Loader, StaticFile } from './static-files.js';
@@ -91,24 +92,6 @@ function notModified(environ: Environ, file: StaticFile): boolean {
   const date = Date.parse(since);
   if (Number.isNaN(date)) return false;
   return Math.floor(file.mtime.getTime() / 1000) <= Math.floor(date / 1000);
-}
-
-async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  let done = false;
-  try {
-    for (;;) {
-      const step = await reader.read();
-      if (step.done) {
-        done = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
 }
 
 function serve(
