@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../../adapters/aws-lambda/index.js';
 import { binaryPattern } from '../../examples/hello/app.js';
 import { fixturesDir, haveFixtures, loadFixture } from '../adapters/aws-lambda/_helpers.js';
+import { freePort } from './_ports.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -25,18 +25,6 @@ const COOKIES = [
   'b=2; Path=/; HttpOnly',
   'c=3; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/',
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 let work = '';
 let bundle = '';
