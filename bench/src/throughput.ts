@@ -2,7 +2,7 @@
  * The throughput half of the benchmark, run as plain Node on an esbuild bundle (so tsgi runs as
  * users' bundlers emit it). Writes its tables as JSON to the path in argv[2].
  *
- * Environment: BENCH_CLOCK (`cpu`, the default, or `wall`), BENCH_ROUNDS (default 15), BENCH_BATCH_MS (default 100), BENCH_ONLY (a regular
+ * Environment: BENCH_CLOCK (`wall`, the default, or `cpu`), BENCH_ROUNDS (default 15), BENCH_BATCH_MS (default 100), BENCH_ONLY (a regular
  * expression on candidate names; the floor always runs), BENCH_PARTS (`lambda,fetch`).
  */
 import { writeFileSync } from 'node:fs';
