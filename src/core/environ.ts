@@ -151,25 +151,37 @@ export interface EnvironInit {
  * ```
  */
 export function createEnviron(init: EnvironInit): Environ {
-  const environ: Environ = {
-    REQUEST_METHOD: init.method.toUpperCase(),
-    SCRIPT_NAME: init.scriptName ?? '',
-    PATH_INFO: init.pathInfo,
-    QUERY_STRING: init.queryString ?? '',
-    SERVER_NAME: init.serverName,
-    SERVER_PORT: init.serverPort,
-    SERVER_PROTOCOL: init.protocol ?? 'HTTP/1.1',
-    'wsgi.version': [1, 0],
-    'wsgi.url_scheme': init.scheme,
-    'wsgi.input': init.input ?? emptyInput(),
-    'wsgi.errors': init.errors ?? consoleErrors(),
-    'wsgi.multithread': init.multithread,
-    'wsgi.multiprocess': init.multiprocess,
-    'wsgi.run_once': false,
-  };
+  const environ = new PlainEnviron(init);
   if (init.requestUri !== undefined) environ.REQUEST_URI = init.requestUri;
   if (init.contentLength !== undefined) environ.CONTENT_LENGTH = String(init.contentLength);
   if (init.remoteAddr) environ.REMOTE_ADDR = init.remoteAddr;
   if (init.remoteUser) environ.REMOTE_USER = init.remoteUser;
   return environ;
 }
+
+/**
+ * Makes the environ with `new` rather than as an object literal, for speed alone: V8 gives an
+ * object made by a constructor room for more properties, and a literal that then gets 16 or more
+ * `HTTP_*` keys by computed name (a REST API event) turns into a slow dictionary object, which
+ * costs that request twice the time to build and the app slower lookups. The prototype is
+ * `Object.prototype`, so the result is a plain object in every way (`constructor === Object`).
+ */
+const PlainEnviron = function PlainEnviron(this: Environ, init: EnvironInit) {
+  this.REQUEST_METHOD = init.method.toUpperCase();
+  this.SCRIPT_NAME = init.scriptName ?? '';
+  this.PATH_INFO = init.pathInfo;
+  this.QUERY_STRING = init.queryString ?? '';
+  this.SERVER_NAME = init.serverName;
+  this.SERVER_PORT = init.serverPort;
+  this.SERVER_PROTOCOL = init.protocol ?? 'HTTP/1.1';
+  this['wsgi.version'] = [1, 0];
+  this['wsgi.url_scheme'] = init.scheme;
+  this['wsgi.input'] = init.input ?? emptyInput();
+  this['wsgi.errors'] = init.errors ?? consoleErrors();
+  this['wsgi.multithread'] = init.multithread;
+  this['wsgi.multiprocess'] = init.multiprocess;
+  this['wsgi.run_once'] = false;
+} as unknown as new (
+  init: EnvironInit,
+) => Environ;
+PlainEnviron.prototype = Object.prototype;
