@@ -80,7 +80,8 @@ function ready(stream: ResponseStream): Promise<void> {
  */
 export function streamHandler(app: App, options: LambdaOptions = {}): StreamingFunction {
   const settings = resolveSettings(options);
-  const runtime = (globalThis as { awslambda?: AwsLambdaRuntime }).awslambda;
+  // Through `unknown`: where @types/aws-lambda is loaded, it declares a differently typed global.
+  const runtime = (globalThis as unknown as { awslambda?: AwsLambdaRuntime }).awslambda;
   const stream: StreamingFunction = async (event, responseStream, context) => {
     if (runtime === undefined) {
       throw new Error(
