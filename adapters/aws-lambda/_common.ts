@@ -6,8 +6,11 @@ import { Buffer } from 'node:buffer';
 import {
   addHeader,
   type BufferedResponse,
+  createEnviron,
+  createInput,
   decodePath,
   type Environ,
+  errorStream,
   type Header,
   splitHost,
   utf8Text,
@@ -182,6 +185,48 @@ function escapeChar(char: string): string {
 export function encodeRawPath(path: string): string {
   NOT_IN_PATH.lastIndex = 0;
   return NOT_IN_PATH.test(path) ? path.replace(NOT_IN_PATH, escapeChar) : path;
+}
+
+/** What an event says about its request; {@link lambdaEnviron} adds what every kind shares. */
+export interface LambdaRequest {
+  method: string;
+  scriptName: string;
+  pathInfo: string;
+  /** The raw query, without `?`. */
+  query: string;
+  /** The path as received, still encoded, before any stage or base path is cut. */
+  rawPath: string;
+  body: Uint8Array;
+  protocol?: string | undefined;
+  remoteAddr?: string | undefined;
+  remoteUser?: string | undefined;
+}
+
+/**
+ * environ for one Lambda request: a checked method, REQUEST_URI, the decoded body as wsgi.input
+ * with its real length, and the logger as wsgi.errors. Headers and the server name follow.
+ */
+export function lambdaEnviron(request: LambdaRequest, settings: Settings): Environ {
+  const { body, query } = request;
+  return createEnviron({
+    method: checkedMethod(request.method),
+    scheme: 'https',
+    serverName: '',
+    serverPort: '',
+    scriptName: request.scriptName,
+    pathInfo: request.pathInfo,
+    queryString: query,
+    requestUri: request.rawPath + (query === '' ? '' : `?${query}`),
+    protocol: request.protocol,
+    input: createInput(body, body.byteLength),
+    errors: errorStream(settings.logger),
+    contentLength: body.byteLength,
+    remoteAddr: request.remoteAddr,
+    remoteUser: request.remoteUser,
+    // One request per instance at a time, and many instances.
+    multithread: false,
+    multiprocess: true,
+  });
 }
 
 /**

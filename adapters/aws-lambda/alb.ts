@@ -4,13 +4,12 @@
  * Security: REMOTE_ADDR is the right-most X-Forwarded-For entry, the one the load balancer
  * appended; everything left of it was sent by the client and may be forged.
  */
-import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
-  checkedMethod,
   decodeBody,
   type EventKind,
   groupHeaders,
+  lambdaEnviron,
   MiB,
   put,
   setServer,
@@ -75,21 +74,10 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     const [scriptName, pathInfo] = splitPath('', path, settings);
     const query = queryString(event);
     const body = decodeBody(event.body, event.isBase64Encoded);
-    const environ: Environ = createEnviron({
-      method: checkedMethod(event.httpMethod),
-      scheme: 'https',
-      serverName: '',
-      serverPort: '',
-      scriptName,
-      pathInfo,
-      queryString: query,
-      requestUri: path + (query === '' ? '' : `?${query}`),
-      input: createInput(body, body.byteLength),
-      errors: errorStream(settings.logger),
-      contentLength: body.byteLength,
-      multithread: false,
-      multiprocess: true,
-    });
+    const environ = lambdaEnviron(
+      { method: event.httpMethod, scriptName, pathInfo, query, rawPath: path, body },
+      settings,
+    );
     addHeaderMap(environ, event.multiValueHeaders ?? event.headers);
     const remote = lastHop(environ.HTTP_X_FORWARDED_FOR);
     if (remote !== undefined) environ.REMOTE_ADDR = remote;

@@ -6,16 +6,12 @@
  */
 import {
   addHeader,
-  createEnviron,
-  createInput,
-  type Environ,
-  errorStream,
 } from '../../src/core/index.js';
 import {
   BadRequest,
-  checkedMethod,
   decodeBody,
   type EventKind,
+  lambdaEnviron,
   MiB,
   put,
   setServer,
@@ -50,22 +46,18 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
       throw new BadRequest(413, 'Content Too Large: CloudFront truncated the request body');
     }
     const body = decodeBody(source?.data, source?.encoding !== 'text');
-    const environ: Environ = createEnviron({
-      method: checkedMethod(request.method),
-      scheme: 'https',
-      serverName: '',
-      serverPort: '',
-      scriptName,
-      pathInfo,
-      queryString: query,
-      requestUri: uri + (query === '' ? '' : `?${query}`),
-      input: createInput(body, body.byteLength),
-      errors: errorStream(settings.logger),
-      contentLength: body.byteLength,
-      remoteAddr: str(request.clientIp),
-      multithread: false,
-      multiprocess: true,
-    });
+    const environ = lambdaEnviron(
+      {
+        method: request.method,
+        scriptName,
+        pathInfo,
+        query,
+        rawPath: uri,
+        body,
+        remoteAddr: str(request.clientIp),
+      },
+      settings,
+    );
     const headers = request.headers;
     if (headers && typeof headers === 'object') {
       for (const name in headers) {

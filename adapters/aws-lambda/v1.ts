@@ -4,13 +4,12 @@
  * Security: REMOTE_ADDR is `requestContext.identity.sourceIp`, which API Gateway fills from the
  * connection; X-Forwarded-For is left to the app as a plain header.
  */
-import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
-  checkedMethod,
   decodeBody,
   type EventKind,
   groupHeaders,
+  lambdaEnviron,
   MiB,
   onBoundary,
   principalFromClaims,
@@ -95,24 +94,20 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
       : splitPath('', prefix + path, settings);
     const query = queryString(event);
     const body = decodeBody(event.body, event.isBase64Encoded);
-    const environ: Environ = createEnviron({
-      method: checkedMethod(event.httpMethod),
-      scheme: 'https',
-      serverName: '',
-      serverPort: '',
-      scriptName,
-      pathInfo,
-      queryString: query,
-      requestUri: prefix + path + (query === '' ? '' : `?${query}`),
-      protocol: str(context.protocol),
-      input: createInput(body, body.byteLength),
-      errors: errorStream(settings.logger),
-      contentLength: body.byteLength,
-      remoteAddr: sourceIp(event),
-      remoteUser: remoteUser(event),
-      multithread: false,
-      multiprocess: true,
-    });
+    const environ = lambdaEnviron(
+      {
+        method: event.httpMethod,
+        scriptName,
+        pathInfo,
+        query,
+        rawPath: prefix + path,
+        body,
+        protocol: str(context.protocol),
+        remoteAddr: sourceIp(event),
+        remoteUser: remoteUser(event),
+      },
+      settings,
+    );
     addHeaderMap(environ, event.multiValueHeaders ?? event.headers);
     setServer(environ, context.domainName);
     return environ;

@@ -4,14 +4,13 @@
  * Security: REMOTE_ADDR is `requestContext.http.sourceIp`, filled by the front end from the
  * connection; REMOTE_USER comes only from an authorizer's verdict (JWT claims, IAM).
  */
-import { createEnviron, createInput, type Environ, errorStream } from '../../src/core/index.js';
 import {
   addHeaderMap,
-  checkedMethod,
   decodeBody,
   type EventKind,
   encodeRawPath,
   groupHeaders,
+  lambdaEnviron,
   MiB,
   onBoundary,
   principalFromClaims,
@@ -61,24 +60,20 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
     const [scriptName, pathInfo] = splitPath(prefix, rawPath, settings);
     const query = str(event.rawQueryString) ?? '';
     const body = decodeBody(event.body, event.isBase64Encoded);
-    const environ: Environ = createEnviron({
-      method: checkedMethod(http.method),
-      scheme: 'https',
-      serverName: '',
-      serverPort: '',
-      scriptName,
-      pathInfo,
-      queryString: query,
-      requestUri: encodeRawPath(prefix + rawPath) + (query === '' ? '' : `?${query}`),
-      protocol: str(http.protocol),
-      input: createInput(body, body.byteLength),
-      errors: errorStream(settings.logger),
-      contentLength: body.byteLength,
-      remoteAddr: str(http.sourceIp),
-      remoteUser: remoteUser(event),
-      multithread: false,
-      multiprocess: true,
-    });
+    const environ = lambdaEnviron(
+      {
+        method: http.method,
+        scriptName,
+        pathInfo,
+        query,
+        rawPath: encodeRawPath(prefix + rawPath),
+        body,
+        protocol: str(http.protocol),
+        remoteAddr: str(http.sourceIp),
+        remoteUser: remoteUser(event),
+      },
+      settings,
+    );
     const cookies = event.cookies;
     // A Function URL keeps the `cookie` header beside `cookies`: take the cookies once.
     const hasCookies = Array.isArray(cookies) && cookies.length > 0;
