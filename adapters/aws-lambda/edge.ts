@@ -4,9 +4,7 @@
  *
  * Security: REMOTE_ADDR is `clientIp`, which CloudFront takes from the viewer's connection.
  */
-import {
-  addHeader,
-} from '../../src/core/index.js';
+import { addHeader } from '../../src/core/index.js';
 import {
   BadRequest,
   decodeBody,
