@@ -87,6 +87,31 @@ function sendWhole(res: ServerResponse, response: BufferedResponse): number {
 }
 
 /**
+ * Answers a request whose body is refused (413) once the rest of the upload has been read and
+ * dropped: closing a socket with unread data in it makes the kernel reset the connection, and
+ * the reset can reach a client that is still sending before the answer does.
+ */
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: BufferedResponse,
+): Promise<number> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve(sendWhole(res, response));
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('end', done);
+      req.off('close', done);
+      req.off('error', done);
+      resolve(res.destroyed ? 0 : sendWhole(res, response));
+    };
+    req.on('end', done);
+    req.on('close', done);
+    req.on('error', done);
+    req.resume();
+  });
+}
+
+/**
  * A `(req, res)` listener for `http.createServer` that runs a tsgi app. Bodies stream both ways
  * with backpressure; a response without Content-Length is sent chunked; when the client
  * disconnects, the app's iterable is closed.
@@ -137,7 +162,7 @@ async function handle(
   const declared = declaredLength(req);
   if (declared !== undefined && declared > max) {
     const text = `Payload Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;
-    bytes = sendWhole(res, plainResponse(413, text, req.method));
+    bytes = await refuse(req, res, plainResponse(413, text, req.method));
     return;
   }
   const overflow = { over: false };
@@ -150,7 +175,7 @@ async function handle(
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
-    if (!res.destroyed) bytes = sendWhole(res, plainResponse(413, text, req.method));
+    if (!res.destroyed) bytes = await refuse(req, res, plainResponse(413, text, req.method));
     return;
   }
   if (res.destroyed) {
