@@ -3,17 +3,15 @@
  * and `-d data|@file|@-`.
  */
 import { readFileSync } from 'node:fs';
-import type { Header } from '../src/index.js';
+import { type Header, isToken } from '../src/index.js';
 import { UsageError } from './errors.js';
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** `-H 'Name: value'` options as header pairs, in order, repeats kept. */
 export function parseHeaderOptions(values: string[] | undefined): Header[] {
   return (values ?? []).map((value) => {
     const colon = value.indexOf(':');
     const name = colon === -1 ? '' : value.slice(0, colon).trim();
-    if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) {
+    if (!isToken(name) || /[\r\n\0]/.test(value)) {
       throw new UsageError(`-H "${value}" is not a header; write it as -H 'Name: value'`);
     }
     return [name, value.slice(colon + 1).trim()];

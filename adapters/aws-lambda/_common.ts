@@ -12,6 +12,7 @@ import {
   type Environ,
   errorStream,
   type Header,
+  isToken,
   splitHost,
   utf8Text,
 } from '../../src/core/index.js';
@@ -122,11 +123,9 @@ export function decodeBody(body: unknown, base64: boolean | undefined): Uint8Arr
   return bytes;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /** The event's method, which must be an HTTP token: the front end checked it, a forged event may not have. */
 export function checkedMethod(method: string): string {
-  if (!TOKEN.test(method)) {
+  if (!isToken(method)) {
     throw new BadRequest(
       400,
       `Bad Request: the event's method ${JSON.stringify(method.slice(0, 100))} is not an HTTP token`,

@@ -19,6 +19,11 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** True for an RFC 9110 token: a valid header name, method or cookie name. */
+export function isToken(text: string): boolean {
+  return TOKEN.test(text);
+}
+
 /** True for the hop-by-hop headers that only a server may set. */
 export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name.toLowerCase());

@@ -1,4 +1,5 @@
 /** Cookie parsing (Cookie request header) and serialization (Set-Cookie), RFC 6265. */
+import { isToken } from '../core/headers.js';
 
 /** The attributes of a Set-Cookie header. */
 export interface CookieOptions {
@@ -16,7 +17,6 @@ export interface CookieOptions {
   partitioned?: boolean;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** RFC 6265 cookie-octet, minus `%` (kept for escapes so values round-trip exactly). */
 const UNSAFE_OCTET = /[^\x21\x23-\x24\x26-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]/gu;
 const UNSAFE_ATTRIBUTE = /[;\r\n\0]|[^\x20-\x7E]/;
@@ -79,7 +79,7 @@ function httpDate(when: Date | number): string {
  * ```
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
-  if (!TOKEN.test(name)) throw new TypeError(`cookie name ${JSON.stringify(name)} is not a token`);
+  if (!isToken(name)) throw new TypeError(`cookie name ${JSON.stringify(name)} is not a token`);
   let out = `${name}=${String(value).replace(UNSAFE_OCTET, (char) => encodeURIComponent(char).replaceAll('!', '%21'))}`;
   if (options.domain !== undefined) out += `; Domain=${attribute('domain', options.domain)}`;
   if (options.expires !== undefined) out += `; Expires=${httpDate(options.expires)}`;

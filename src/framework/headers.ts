@@ -3,6 +3,7 @@
  * with the global fetch `Headers`.
  */
 import { headerKey } from '../core/environ.js';
+import { isToken } from '../core/headers.js';
 import type { Environ, Header } from '../core/types.js';
 
 /** Header input: a record (arrays become repeats), pairs, or a fetch `Headers`. */
@@ -11,7 +12,6 @@ export type HeadersInit =
   | Iterable<readonly [string, string]>
   | HeaderList;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const UNSAFE_VALUE = /[\r\n\0]/;
 
 /** Names already found to be tokens: a response sets the same few names over and over. */
@@ -19,8 +19,7 @@ const KNOWN_NAMES = new Set<string>();
 
 function checked(name: string, value: string): Header {
   if (!KNOWN_NAMES.has(name)) {
-    if (!TOKEN.test(name))
-      throw new TypeError(`header name ${JSON.stringify(name)} is not a token`);
+    if (!isToken(name)) throw new TypeError(`header name ${JSON.stringify(name)} is not a token`);
     if (KNOWN_NAMES.size < 500) KNOWN_NAMES.add(name);
   }
   const text = typeof value === 'string' ? value : String(value);

@@ -6,6 +6,7 @@
  * around apps (to check servers and adapters) and around servers' apps (to check apps).
  */
 import { ProtocolError } from '../core/errors.js';
+import { isHopByHop, isToken } from '../core/headers.js';
 import type {
   App,
   AppIterable,
@@ -34,20 +35,7 @@ export interface LintOptions {
   onViolation?: (error: LintError) => void;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS = /^[1-5]\d\d [^\r\n\0]+$/;
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'trailers',
-  'transfer-encoding',
-  'upgrade',
-]);
 const REQUIRED_STRINGS = [
   'REQUEST_METHOD',
   'SCRIPT_NAME',
@@ -170,7 +158,7 @@ function checkEnviron(environ: Environ, check: Check): void {
   for (const key of BOOLEANS)
     check(typeof environ[key] === 'boolean', `environ["${key}"] must be a boolean`);
   check(
-    TOKEN.test(environ.REQUEST_METHOD) &&
+    isToken(environ.REQUEST_METHOD) &&
       environ.REQUEST_METHOD === environ.REQUEST_METHOD.toUpperCase(),
     `REQUEST_METHOD ${JSON.stringify(environ.REQUEST_METHOD)} must be an upper-case token`,
   );
@@ -267,7 +255,7 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
     );
     const [name, value] = header as Header;
     check(
-      typeof name === 'string' && TOKEN.test(name),
+      typeof name === 'string' && isToken(name),
       `header name ${JSON.stringify(name)} must be a token`,
     );
     check(
@@ -276,7 +264,7 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
     );
     check(typeof value === 'string', `header ${name} must have a string value`);
     check(!/[\r\n\0]/.test(value), `header ${name} must not contain CR, LF or NUL`);
-    check(!HOP_BY_HOP.has(name.toLowerCase()), `header ${name} is hop-by-hop`);
+    check(!isHopByHop(name), `header ${name} is hop-by-hop`);
     if (name.toLowerCase() === 'content-type') contentType = true;
   }
   if (code === 204 || code === 304) {
