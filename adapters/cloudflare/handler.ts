@@ -181,7 +181,8 @@ function unrepresentable(environ: Environ, error: unknown, body: ResponseBodyIte
   return toResponse(failed, environ.REQUEST_METHOD === 'HEAD' ? null : failed.body);
 }
 
-async function respond(environ: Environ, response: StreamedResponse): Promise<Response> {
+/** The Response for the runner's result; synchronous unless the body has to be pulled. */
+function respond(environ: Environ, response: StreamedResponse): Response | Promise<Response> {
   if (
     response.statusCode < 200 ||
     statusForbidsBody(response.statusCode) ||
@@ -191,9 +192,14 @@ async function respond(environ: Environ, response: StreamedResponse): Promise<Re
     return toResponse(response, null);
   }
   // Most apps answer with a list: the runner then has the whole body, sent with a known length.
-  const { complete, body } = response;
+  const { complete } = response;
   if (complete !== undefined)
     return toResponse(response, complete.byteLength > 0 ? complete : null);
+  return respondStreaming(response);
+}
+
+async function respondStreaming(response: StreamedResponse): Promise<Response> {
+  const { body } = response;
   const first = await body.next();
   if (first.done) return toResponse(response, null);
   return toResponse(response, bodyStream(first.value, body));
@@ -233,7 +239,8 @@ export function fetchHandler<Env = unknown>(
         : withoutCtx;
     const result = await runApp(app, environ, options);
     try {
-      return await respond(environ, result);
+      const response = respond(environ, result);
+      return response instanceof Promise ? await response : response;
     } catch (error) {
       return unrepresentable(environ, error, result.body);
     }

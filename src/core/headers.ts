@@ -53,6 +53,22 @@ export function parseStatus(status: unknown): { code: number; reason: string } {
   return lastParsed;
 }
 
+/**
+ * Header names already found to be tokens and not hop-by-hop. Apps send the same few names on
+ * every response, so the check runs once per name; bounded, so odd names cannot grow it forever.
+ */
+const CHECKED_NAMES = new Set<string>();
+
+/** True when a header value has CR, LF or NUL; a loop beats a regular expression on short values. */
+function unsafeValue(value: string): boolean {
+  if (value.length > 64) return UNSAFE_VALUE.test(value);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 13 || code === 10 || code === 0) return true;
+  }
+  return false;
+}
+
 /** Checks an app's header list (SPEC §3); throws a {@link ProtocolError} naming the bad header. */
 export function checkHeaders(headers: unknown): asserts headers is Header[] {
   if (!Array.isArray(headers)) {
@@ -65,21 +81,26 @@ export function checkHeaders(headers: unknown): asserts headers is Header[] {
       );
     }
     const [name, value] = header as unknown[];
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
-      throw new ProtocolError(`header name ${JSON.stringify(name)} is not an HTTP token`);
-    }
+    if (typeof name !== 'string' || !CHECKED_NAMES.has(name)) checkName(name);
     if (typeof value !== 'string') {
       throw new ProtocolError(
         `header ${name} has a ${typeof value} value; header values are strings`,
       );
     }
-    if (UNSAFE_VALUE.test(value)) {
+    if (unsafeValue(value)) {
       throw new ProtocolError(`header ${name} has CR, LF or NUL in its value`);
     }
-    if (HOP_BY_HOP.has(name.toLowerCase())) {
-      throw new ProtocolError(`header ${name} is hop-by-hop; only the server may set it`);
-    }
   }
+}
+
+function checkName(name: unknown): void {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw new ProtocolError(`header name ${JSON.stringify(name)} is not an HTTP token`);
+  }
+  if (HOP_BY_HOP.has(name.toLowerCase())) {
+    throw new ProtocolError(`header ${name} is hop-by-hop; only the server may set it`);
+  }
+  if (CHECKED_NAMES.size < 256) CHECKED_NAMES.add(name);
 }
 
 /**

@@ -336,7 +336,8 @@ export async function runApp(
     if (Array.isArray(result)) {
       // A list is complete already: take it whole, so the adapter can send it with a known length.
       for (let i = 0; i < result.length && !exchange.stop; i++) exchange.push(result[i]);
-      return await completed(exchange, result, undefined, false);
+      const response = completed(exchange, result, undefined, false);
+      return isThenable(response) ? await response : response;
     }
     source = iterableSource(result);
     // Pull until the head is due: the first non-empty chunk, or the end of the body.
@@ -363,25 +364,27 @@ export async function runApp(
   }
 }
 
-/** The app finished (or was stopped) before the head went out: the whole body is known. */
-async function completed(
+/**
+ * The app finished (or was stopped) before the head went out: the whole body is known. Returns
+ * the response itself when no async close() is pending, so the common case allocates no promise.
+ */
+function completed(
   exchange: Exchange,
   result: AppIterable | undefined,
   source: Source | undefined,
   early: boolean,
-): Promise<StreamedResponse> {
+): StreamedResponse | Promise<StreamedResponse> {
   const head = exchange.end();
   const closing = exchange.close(result, source, early);
-  if (closing) await closing;
-  const complete = concatBytes(exchange.chunks, exchange.size);
-  return {
+  const response: StreamedResponse = {
     status: head.status,
     statusCode: head.statusCode,
     reason: head.reason,
     headers: head.headers,
     body: new ResponseBody(exchange, result, undefined),
-    complete,
+    complete: concatBytes(exchange.chunks, exchange.size),
   };
+  return closing ? closing.then(() => response) : response;
 }
 
 async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -274,6 +274,23 @@ describe('runner: status and header validation', () => {
     });
   }
 
+  it('checks every value of a header name it has already accepted, short and long', async () => {
+    const good = await both((_, start) => {
+      start('200 OK', [['X-Seen', 'fine']]);
+      return ['x'];
+    });
+    expect(good.buffered.statusCode).toBe(200);
+    for (const value of ['a\nb', `${'v'.repeat(100)}\r\nSet-Cookie: evil=1`]) {
+      const { buffered, streamed } = await both((_, start) => {
+        start('200 OK', [['X-Seen', value]]);
+        return ['x'];
+      });
+      expect(buffered.statusCode).toBe(500);
+      expect(streamed.statusCode).toBe(500);
+      expect(buffered.log.join('\n')).toMatch(/CR, LF or NUL/);
+    }
+  });
+
   it('refuses a header list that is not an array of pairs', async () => {
     const { buffered } = await both((_, start) => {
       start('200 OK', [['only-name']] as unknown as [string, string][]);
