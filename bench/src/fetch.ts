@@ -8,12 +8,12 @@ import { fetch as raw } from './fetch/raw.js';
 import { fetch as tsgi } from './fetch/tsgi.js';
 import { fetch as tsgiFramework } from './fetch/tsgi-framework.js';
 import { type CompareOptions, clock, measureTable, type Table, type Verified } from './measure.js';
-import { checkResponse, requestFor, SCENARIOS, type Scenario } from './scenarios.js';
+import { checkResponse, chosenScenarios, requestFor, type Scenario } from './scenarios.js';
 
 const SLICE = 256;
 
 /** Reads a response body to the end, as a platform sending it would. */
-async function drain(response: Response): Promise<number> {
+export async function drain(response: Response): Promise<number> {
   if (response.body === null) return 0;
   let size = 0;
   const reader = response.body.getReader();
@@ -73,7 +73,7 @@ export async function runFetch(
 ): Promise<Table[]> {
   const chosen = FETCH_CANDIDATES.filter(([name], i) => i === 0 || only(name));
   const tables: Table[] = [];
-  for (const scenario of SCENARIOS) {
+  for (const scenario of chosenScenarios()) {
     const verified: Verified[] = [];
     for (const [name, handler] of chosen) verified.push(await candidate(name, handler, scenario));
     tables.push(await measureTable(scenario.id, 'Request', verified, options, log));

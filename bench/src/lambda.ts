@@ -12,10 +12,10 @@ import { handler as tsgiFramework } from './aws/tsgi-framework.js';
 import { type CompareOptions, clock, measureTable, type Table, type Verified } from './measure.js';
 import {
   checkLambdaResult,
+  chosenScenarios,
   type EventKind,
   eventFor,
   lambdaContext,
-  SCENARIOS,
   type Scenario,
 } from './scenarios.js';
 
@@ -82,7 +82,7 @@ export async function runLambda(
 ): Promise<Table[]> {
   const chosen = LAMBDA_CANDIDATES.filter(([name], i) => i === 0 || only(name));
   const tables: Table[] = [];
-  for (const scenario of SCENARIOS) {
+  for (const scenario of chosenScenarios()) {
     for (const kind of ['v1', 'v2'] as const) {
       const verified: Verified[] = [];
       for (const [name, handler] of chosen)

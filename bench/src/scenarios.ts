@@ -41,6 +41,12 @@ export interface Scenario {
   mustBeBase64: boolean;
 }
 
+/** The scenarios this run times: all, or those BENCH_SCENARIOS names (`S1,S4`). */
+export function chosenScenarios(): readonly Scenario[] {
+  const ids = process.env.BENCH_SCENARIOS?.split(',');
+  return ids === undefined ? SCENARIOS : SCENARIOS.filter((s) => ids.includes(s.id));
+}
+
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
 export const SCENARIOS: readonly Scenario[] = [
