@@ -33,7 +33,13 @@ export interface EventKind<E = never, R extends LambdaResult = LambdaResult> {
   /** Throws {@link BadRequest} for a request the app must not see. */
   environ(event: E, settings: Settings): Environ;
   /** The result object for a finished response; `body` is already text or base64. */
-  result(response: BufferedResponse, body: string, base64: boolean, event: E): R;
+  result(
+    response: BufferedResponse,
+    body: string,
+    base64: boolean,
+    event: E,
+    settings: Settings,
+  ): R;
   /** The largest serialized result the front end accepts, and its name for the log. */
   limit(event: E): [bytes: number, frontEnd: string];
 }

@@ -20,6 +20,59 @@ import type { EdgeEvent, EdgeHeaders, EdgeResult } from './types.js';
 
 type EdgeRequest = EdgeEvent['Records'][number]['cf']['request'];
 
+/**
+ * Response headers CloudFront refuses in a generated response, with a 502 for the whole answer
+ * (edge-functions-restrictions.html): the disallowed ones, then the read-only ones per trigger.
+ */
+const DISALLOWED = new Set([
+  'connection',
+  'expect',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'trailer',
+  'upgrade',
+  'x-amzn-auth',
+  'x-amzn-cf-billing',
+  'x-amzn-cf-id',
+  'x-amzn-cf-xff',
+  'x-amzn-errortype',
+  'x-amzn-fle-profile',
+  'x-amzn-header-count',
+  'x-amzn-header-order',
+  'x-amzn-lambda-integration-tag',
+  'x-amzn-requestid',
+  'x-cache',
+  'x-forwarded-proto',
+  'x-real-ip',
+]);
+const DISALLOWED_PREFIXES = ['x-accel-', 'x-amz-cf-', 'x-edge-'];
+const READ_ONLY_VIEWER = new Set(['content-length', 'host', 'transfer-encoding', 'via']);
+const READ_ONLY_ORIGIN = new Set([
+  'accept-encoding',
+  'content-length',
+  'if-modified-since',
+  'if-none-match',
+  'if-range',
+  'if-unmodified-since',
+  'transfer-encoding',
+  'via',
+]);
+
+function isOriginRequest(event: EdgeEvent): boolean {
+  return event.Records[0]!.cf.config?.eventType === 'origin-request';
+}
+
+/** True for a header CloudFront would answer with a 502 (lower-case name). */
+function refusedAtEdge(lower: string, origin: boolean): boolean {
+  return (
+    DISALLOWED.has(lower) ||
+    (origin ? READ_ONLY_ORIGIN : READ_ONLY_VIEWER).has(lower) ||
+    DISALLOWED_PREFIXES.some((prefix) => lower.startsWith(prefix))
+  );
+}
+
 function requestOf(event: EdgeEvent): EdgeRequest {
   return event.Records[0]!.cf.request;
 }
@@ -70,13 +123,28 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
     return environ;
   },
 
-  result(response, body, base64) {
+  result(response, body, base64, event, settings) {
+    const origin = isOriginRequest(event);
     const lists = new Map<string, { key: string; value: string }[]>();
+    const dropped: string[] = [];
     for (const [key, value] of response.headers) {
       const lower = key.toLowerCase();
+      if (refusedAtEdge(lower, origin)) {
+        // Sent on, CloudFront would replace the whole answer with a 502. Content-Length goes
+        // without a word: CloudFront sets it from the body.
+        if (lower !== 'content-length' && !dropped.includes(key)) dropped.push(key);
+        continue;
+      }
       const list = lists.get(lower);
       if (list === undefined) lists.set(lower, [{ key, value }]);
       else list.push({ key, value });
+    }
+    if (dropped.length > 0) {
+      settings.logger(
+        `tsgi: left out response headers Lambda@Edge does not allow in a ${
+          origin ? 'origin' : 'viewer'
+        }-request answer: ${dropped.join(', ')}`,
+      );
     }
     const headers: EdgeHeaders = {};
     for (const [lower, list] of lists) put<EdgeHeaders[string]>(headers, lower, list);
@@ -91,7 +159,7 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
 
   // An event without eventType (old console templates) gets the stricter viewer limit.
   limit: (event) =>
-    event.Records[0]!.cf.config?.eventType === 'origin-request'
+    isOriginRequest(event)
       ? [MiB, 'Lambda@Edge origin-request']
       : [40 * 1024, 'Lambda@Edge viewer-request'],
 };

@@ -85,7 +85,7 @@ function finish(
   settings: Settings,
 ): LambdaResult {
   const [body, base64] = encodeBody(response, settings);
-  const result = kind.result(response, body, base64, event);
+  const result = kind.result(response, body, base64, event, settings);
   const [limit, frontEnd] = kind.limit(event);
   const size = oversize(result as { body?: string }, response, body, base64, limit);
   if (size === 0) return result;
@@ -95,7 +95,7 @@ function finish(
       'STREAM mode) or make the response smaller',
   );
   const failure = plainResponse(500, 'Internal Server Error\n', method);
-  return kind.result(failure, encodeBody(failure, settings)[0], false, event);
+  return kind.result(failure, encodeBody(failure, settings)[0], false, event, settings);
 }
 
 /**

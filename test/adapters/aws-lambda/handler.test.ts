@@ -482,6 +482,45 @@ describe('result shapes', () => {
     expect(result.bodyEncoding).toBe('text');
   });
 
+  it('Lambda@Edge leaves out the headers CloudFront refuses, per trigger, and logs them', async () => {
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain'],
+        ['Content-Length', '2'],
+        ['X-Cache', 'HIT'],
+        ['X-Amz-Cf-Pop', 'AMS1'],
+        ['X-Edge-Location', 'x'],
+        ['Via', '1.1 proxy'],
+        ['If-None-Match', '"a"'],
+        ['X-Kept', 'yes'],
+      ],
+      'ok',
+    );
+    const viewer = await call('edge', app);
+    expect(Object.keys(viewer.result.headers as object).sort()).toEqual([
+      'content-type',
+      'if-none-match',
+      'x-kept',
+    ]);
+    expect(Buffer.from(viewer.response.body).toString()).toBe('ok');
+    expect(viewer.log.lines.join('\n')).toMatch(
+      /viewer-request answer: X-Cache, X-Amz-Cf-Pop, X-Edge-Location, Via$/,
+    );
+    // Origin-request triggers also refuse the conditional request headers, and not Content-Length alone.
+    const origin = await call('edge', app, { eventType: 'origin-request' });
+    expect(Object.keys(origin.result.headers as object).sort()).toEqual(['content-type', 'x-kept']);
+    expect(origin.log.lines.join('\n')).toMatch(/origin-request answer: .*If-None-Match/);
+    // A refusal of tsgi's own (its 413 carries Content-Length) goes out without a word about it.
+    const event = buildEvent('edge', { method: 'POST', body: 'abc' });
+    event.Records[0]!.cf.request.body!.inputTruncated = true;
+    const log = captureLog();
+    const refused = (await handler(hello, log)(event, {})) as unknown as Record<string, unknown>;
+    expect(refused.status).toBe('413');
+    expect(Object.keys(refused.headers as object)).toEqual(['content-type']);
+    expect(log.lines.join('\n')).not.toMatch(/left out/);
+  });
+
   it('v1 sends repeated headers in multiValueHeaders and single ones in headers', async () => {
     const app = fixed(
       '200 OK',
