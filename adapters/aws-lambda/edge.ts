@@ -4,7 +4,7 @@
  *
  * Security: REMOTE_ADDR is `clientIp`, which CloudFront takes from the viewer's connection.
  */
-import { addHeader } from '../../src/core/index.js';
+import { addHeader, isHopByHop } from '../../src/core/index.js';
 import {
   BadRequest,
   decodeBody,
@@ -23,16 +23,11 @@ type EdgeRequest = EdgeEvent['Records'][number]['cf']['request'];
 /**
  * Response headers CloudFront refuses in a generated response, with a 502 for the whole answer
  * (edge-functions-restrictions.html): the disallowed ones, then the read-only ones per trigger.
+ * The hop-by-hop headers it also disallows (Connection, Upgrade, …) are the core's
+ * {@link isHopByHop} list, which the runner already refuses from an app.
  */
 const DISALLOWED = new Set([
-  'connection',
   'expect',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'trailer',
-  'upgrade',
   'x-amzn-auth',
   'x-amzn-cf-billing',
   'x-amzn-cf-id',
@@ -68,6 +63,7 @@ function isOriginRequest(event: EdgeEvent): boolean {
 function refusedAtEdge(lower: string, origin: boolean): boolean {
   return (
     DISALLOWED.has(lower) ||
+    isHopByHop(lower) ||
     (origin ? READ_ONLY_ORIGIN : READ_ONLY_VIEWER).has(lower) ||
     DISALLOWED_PREFIXES.some((prefix) => lower.startsWith(prefix))
   );
