@@ -49,8 +49,9 @@ function prelude(statusCode: number, list: readonly Header[]): StreamPrelude {
   return { statusCode, headers, cookies };
 }
 
-/** Resolves when the stream wants more, or has gone away. */
+/** Resolves when the stream wants more, or has gone away (at once when it already has). */
 function ready(stream: ResponseStream): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       stream.off('drain', done);
@@ -116,10 +117,12 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       prelude(response.statusCode, response.headers),
     );
     try {
+      // The client may go away while the app works on a chunk, or while a write waits to drain:
+      // either way, leaving the loop stops the app and runs its close().
       for await (const chunk of response.body) {
-        if (chunk.byteLength === 0) continue;
-        if (!out.write(chunk)) await ready(out);
-        if (out.destroyed) break; // the client went away: leaving the loop stops the app
+        if (out.destroyed) break;
+        if (chunk.byteLength > 0 && !out.write(chunk)) await ready(out);
+        if (out.destroyed) break;
       }
     } catch (error) {
       // Headers are out, so the stream is aborted; the runner has already logged the error.

@@ -1,10 +1,10 @@
 /** Byte helpers that work on every runtime (no Node Buffer in the core). */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-// ignoreBOM is the default; spelled out because Workers' types declare it required.
-const bomKeepingDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+// The decoders are made on first use: the first TextDecoder loads the runtime's encoding support,
+// a cost a cold start need not pay when the first request has only ASCII to decode.
+let lenient: TextDecoder | undefined;
+let strict: TextDecoder | undefined;
 
 export const EMPTY = new Uint8Array(0);
 
@@ -27,7 +27,17 @@ export function utf8(text: string): Uint8Array {
 
 /** UTF-8 bytes as a string; invalid sequences become U+FFFD. */
 export function fromUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  lenient ??= new TextDecoder();
+  return lenient.decode(bytes);
+}
+
+/**
+ * UTF-8 bytes as a string, or a TypeError when they are not valid UTF-8. A byte-order mark is
+ * kept: in a body or a path it is content, not a signature.
+ */
+export function strictUtf8(bytes: Uint8Array): string {
+  strict ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  return strict.decode(bytes);
 }
 
 /**
@@ -47,7 +57,7 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
     if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
   try {
-    return bomKeepingDecoder.decode(bytes);
+    return strictUtf8(bytes);
   } catch {
     return undefined;
   }
@@ -56,7 +66,7 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
 /** True when the bytes are valid UTF-8 (so they survive a trip through a JSON string). */
 export function isValidUtf8(bytes: Uint8Array): boolean {
   try {
-    strictDecoder.decode(bytes);
+    strictUtf8(bytes);
     return true;
   } catch {
     return false;

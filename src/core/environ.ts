@@ -2,6 +2,7 @@
  * Building environ (SPEC §2): the helpers every adapter and the test builder share, so a header
  * or a path is turned into CGI keys the same way everywhere.
  */
+import { strictUtf8 } from './bytes.js';
 import { consoleErrors } from './errors.js';
 import { emptyInput } from './input.js';
 import type { Environ, WsgiErrors, WsgiInput } from './types.js';
@@ -34,8 +35,6 @@ export function addHeader(environ: Environ, name: string, value: string): void {
   else environ[key] = previous + (key === 'HTTP_COOKIE' ? '; ' : ', ') + value;
 }
 
-// ignoreBOM is the default; spelled out because Workers' types declare it required.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
 
 function utf8SequenceLength(lead: number): number {
@@ -51,7 +50,7 @@ function decodeEscapes(run: string): string {
   for (let i = 0; i < bytes.length; i++)
     bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
   try {
-    return strictUtf8.decode(bytes);
+    return strictUtf8(bytes);
   } catch {
     // Decode what is valid; keep each byte that is not part of a valid sequence percent-encoded.
     let out = '';
@@ -59,7 +58,7 @@ function decodeEscapes(run: string): string {
       const length = utf8SequenceLength(bytes[i]!);
       if (length > 0 && i + length <= bytes.length) {
         try {
-          out += strictUtf8.decode(bytes.subarray(i, i + length));
+          out += strictUtf8(bytes.subarray(i, i + length));
           i += length;
           continue;
         } catch {}

@@ -26,6 +26,10 @@ describe('decodePath', () => {
     expect(decodePath('/half%C3')).toBe('/half%C3');
     expect(decodePath('/surrogate%ED%A0%80')).toBe('/surrogate%ED%A0%80');
   });
+  it('keeps an encoded byte-order mark as U+FEFF, also next to an invalid byte', () => {
+    expect(decodePath('/%EF%BB%BFa')).toBe('/\uFEFFa');
+    expect(decodePath('/%EF%BB%BFa%FF')).toBe('/\uFEFFa%FF');
+  });
   it('leaves a lone % alone', () => {
     expect(decodePath('/100%')).toBe('/100%');
     expect(decodePath('/100%zz%C3%A9')).toBe('/100%zzé');

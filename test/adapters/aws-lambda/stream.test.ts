@@ -168,6 +168,24 @@ describe('streamHandler', () => {
     expect(counter.closes).toBe(1);
   });
 
+  it('stops the app when the client goes away while the app works on the next chunk', async () => {
+    const counter = { closes: 0 };
+    const client = new ClientStream();
+    let produced = 0;
+    const app = appOf(async function* () {
+      for (;;) {
+        produced++;
+        yield 'slow chunk\n';
+        // The client leaves while the app is busy, not while a write waits to drain.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+    }, counter);
+    setTimeout(() => client.destroy(), 10);
+    await streamHandler(app)(buildEvent('function-url', { path: '/' }), client, {});
+    expect(counter.closes).toBe(1);
+    expect(produced).toBeLessThanOrEqual(2);
+  });
+
   it('aborts the stream when the app fails after the headers went out', async () => {
     const counter = { closes: 0 };
     const log = captureLog();
