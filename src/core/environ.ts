@@ -25,9 +25,13 @@ export function headerKey(name: string): string {
 
 /**
  * Adds one request header to environ; a repeat is joined with `, ` (Cookie with `; `).
- * Content-Length is left to the adapter, which knows the body's real length.
+ * Content-Length is left to the adapter, which knows the body's real length. A name with an
+ * underscore is dropped, as gunicorn, nginx and Apache do: `X_Forwarded_For` and
+ * `X-Forwarded-For` both map to HTTP_X_FORWARDED_FOR, so a client could otherwise append to a
+ * header its proxy vouches for.
  */
 export function addHeader(environ: Environ, name: string, value: string): void {
+  if (name.includes('_')) return;
   const key = headerKey(name);
   if (key === 'CONTENT_LENGTH') return;
   const previous = environ[key];

@@ -64,6 +64,22 @@ describe('headerKey and addHeader', () => {
     expect(environ.HTTP_COOKIE).toBe('a=1; b=2');
     expect(environ.REQUEST_METHOD).toBe('GET');
   });
+  it('drops a header whose name has an underscore, so it cannot pose as a hyphenated one', () => {
+    const environ = createEnviron({
+      method: 'GET',
+      scheme: 'http',
+      serverName: 'a',
+      serverPort: '80',
+      pathInfo: '/',
+      multithread: false,
+      multiprocess: false,
+    });
+    addHeader(environ, 'X-Forwarded-For', '10.0.0.1');
+    addHeader(environ, 'X_Forwarded_For', '6.6.6.6');
+    addHeader(environ, 'user_agent', 'forged');
+    expect(environ.HTTP_X_FORWARDED_FOR).toBe('10.0.0.1');
+    expect(environ.HTTP_USER_AGENT).toBeUndefined();
+  });
   it('never turns Content-Length into a header key (the adapter sets it from the real body)', () => {
     const environ = createEnviron({
       method: 'POST',

@@ -352,6 +352,24 @@ describe('the request side', () => {
     expect(environ.REMOTE_ADDR).toBe('198.51.100.9');
   });
 
+  it('ALB: a client header spelled with underscores cannot become the trusted hop', async () => {
+    for (const kind of ['alb', 'alb-multi'] as const) {
+      const event = buildEvent(kind, { sourceIp: '198.51.100.9' }) as unknown as {
+        headers?: Record<string, string>;
+        multiValueHeaders?: Record<string, string[]>;
+      };
+      // ALB passes names with underscores on, after the hyphenated ones in its order; joined,
+      // the forged address would come last, where the load balancer's own hop belongs.
+      if (event.headers) Object.assign(event.headers, { x_forwarded_for: '6.6.6.6' });
+      if (event.multiValueHeaders) event.multiValueHeaders.x_forwarded_for = ['6.6.6.6'];
+      const result = await handler(echoApp)(event as never, {});
+      const body = decodeResult(kind, result).body;
+      const environ = (JSON.parse(Buffer.from(body).toString()) as Echo).environ;
+      expect(environ.REMOTE_ADDR).toBe('198.51.100.9');
+      expect(environ.HTTP_X_FORWARDED_FOR).toBe('198.51.100.9');
+    }
+  });
+
   it('ALB keeps query values as sent', async () => {
     const environ = await environFor('alb-multi', { path: '/?k=%3Fa%3D1&k=b+c' });
     expect(environ.QUERY_STRING).toBe('k=%3Fa%3D1&k=b+c');
