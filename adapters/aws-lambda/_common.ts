@@ -157,7 +157,8 @@ export function splitPath(
   pathRaw: string,
   settings: Settings,
 ): [scriptName: string, pathInfo: string] {
-  if (pathRaw.charCodeAt(0) !== 47 /* / */) {
+  // Empty only where the URL ends exactly at a prefix already cut off (`/beta` on stage beta).
+  if (pathRaw !== '' && pathRaw.charCodeAt(0) !== 47 /* / */) {
     throw new BadRequest(
       400,
       `Bad Request: the event's path ${JSON.stringify(pathRaw.slice(0, 100))} does not start with "/"`,

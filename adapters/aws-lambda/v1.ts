@@ -82,16 +82,20 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
     const path = typeof event.path === 'string' && event.path !== '' ? event.path : '/';
     // On the execute-api domain the stage is in the URL but not in `path`: `requestContext.path`
     // is `/prod/users` and `path` is `/users`. On a custom domain neither has it.
+    // A route may itself begin with the stage's name (stage `v1`, route `/v1/users`): then
+    // `requestContext.path` is the stage followed by `path` exactly.
     const stage = typeof context.stage === 'string' ? `/${context.stage}` : '';
+    const contextPath = typeof context.path === 'string' ? context.path : '';
     const stageInUrl =
       stage !== '' &&
-      typeof context.path === 'string' &&
-      onBoundary(context.path, stage) &&
-      !onBoundary(path, stage);
+      (contextPath === stage + path ||
+        (onBoundary(contextPath, stage) && !onBoundary(path, stage)));
     const prefix = stageInUrl ? stage : '';
+    // `https://…/prod` with no slash after the stage: the URL ends at SCRIPT_NAME.
+    const rest = stageInUrl && contextPath === stage && path === '/' ? '' : path;
     const [scriptName, pathInfo] = settings.stripStage
-      ? splitPath(prefix, path, settings)
-      : splitPath('', prefix + path, settings);
+      ? splitPath(prefix, rest, settings)
+      : splitPath('', prefix + rest, settings);
     const query = queryString(event);
     const body = decodeBody(event.body, event.isBase64Encoded);
     const environ = lambdaEnviron(
@@ -100,7 +104,7 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
         scriptName,
         pathInfo,
         query,
-        rawPath: prefix + path,
+        rawPath: prefix + rest,
         body,
         protocol: str(context.protocol),
         remoteAddr: sourceIp(event),

@@ -280,6 +280,54 @@ describe('the request side', () => {
     expect(environ.REQUEST_URI).toBe('/prod/users/7?q=a%20b');
   });
 
+  type EditableEvent = {
+    rawPath?: string;
+    requestContext: { path?: string; http: { path?: string } };
+  };
+
+  /** environ for an event built by `buildEvent` and then changed by `edit`. */
+  async function environOfEdited(
+    kind: EventKindName,
+    init: Parameters<typeof buildEvent>[1],
+    edit: (event: EditableEvent) => void,
+  ): Promise<Record<string, string>> {
+    const event = buildEvent(kind, init) as unknown as EditableEvent;
+    edit(event);
+    const result = await handler(echoApp)(event as never, {});
+    const response = decodeResult(kind, result);
+    expect(response.statusCode).toBe(200);
+    return (JSON.parse(Buffer.from(response.body).toString()) as Echo).environ;
+  }
+
+  it('v1 keeps the stage in SCRIPT_NAME when the route itself begins with the stage name', async () => {
+    const environ = await environFor('aws-v1', { path: '/v1/users', stage: 'v1' });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['/v1', '/v1/users']);
+    expect(environ.REQUEST_URI).toBe('/v1/v1/users');
+  });
+
+  it('v1: a URL that ends at the stage has an empty PATH_INFO', async () => {
+    const environ = await environOfEdited('aws-v1', { path: '/', stage: 'prod' }, (event) => {
+      event.requestContext.path = '/prod';
+    });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO, environ.REQUEST_URI]).toEqual([
+      '/prod',
+      '',
+      '/prod',
+    ]);
+  });
+
+  it('v2: a URL that ends at a named stage has an empty PATH_INFO', async () => {
+    const environ = await environOfEdited('aws-v2', { path: '/?a=1', stage: 'beta' }, (event) => {
+      event.rawPath = '/beta';
+      event.requestContext.http.path = '/beta';
+    });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO, environ.REQUEST_URI]).toEqual([
+      '/beta',
+      '',
+      '/beta?a=1',
+    ]);
+  });
+
   it('v1 rebuilds QUERY_STRING from decoded values, encoded again', async () => {
     const environ = await environFor('aws-v1', { path: '/?a=1%262&a=x%20y&b=%C3%A9' });
     expect(environ.QUERY_STRING).toBe('a=1%262&a=x%20y&b=%C3%A9');
