@@ -367,9 +367,12 @@ export function groupHeaders(
   return groups;
 }
 
-/** Upper bound of a result's JSON size without its body: every UTF-16 unit costs at most 6 bytes. */
+/**
+ * Upper bound of a result's JSON size without its body: every UTF-16 unit costs at most 6 bytes.
+ * The reason phrase counts too: ALB and Lambda@Edge carry it in `statusDescription`.
+ */
 function headBound(response: BufferedResponse): number {
-  let size = 512;
+  let size = 512 + response.reason.length * 6;
   for (const [name, value] of response.headers) size += (name.length + value.length + 8) * 6;
   return size;
 }

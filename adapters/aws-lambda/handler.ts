@@ -67,8 +67,20 @@ export function requestFor(
   } catch (error) {
     if (!(error instanceof BadRequest)) throw error;
     settings.logger(`tsgi: refused a request before the app: ${error.message}`);
-    return plainResponse(error.status, `${error.message}\n`);
+    return plainResponse(error.status, `${error.message}\n`, isHead(event) ? 'HEAD' : 'GET');
   }
+}
+
+/** True when the event asks for HEAD, read defensively: it may be the event being refused. */
+function isHead(event: unknown): boolean {
+  const e = event as {
+    httpMethod?: unknown;
+    requestContext?: { http?: { method?: unknown } };
+    Records?: { cf?: { request?: { method?: unknown } } }[];
+  };
+  const method =
+    e.httpMethod ?? e.requestContext?.http?.method ?? e.Records?.[0]?.cf?.request?.method;
+  return typeof method === 'string' && method.toUpperCase() === 'HEAD';
 }
 
 /** True when {@link requestFor} answered the request itself. */

@@ -118,12 +118,12 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
   },
 
   result(response, body, base64) {
-    // Names that occur once go in `headers`; repeats (Set-Cookie) in `multiValueHeaders`, which
-    // API Gateway merges in and which wins on a clash.
+    // Names that occur once go in `headers`; repeats and every Set-Cookie (SPEC §4) in
+    // `multiValueHeaders`, which API Gateway merges in and which wins on a clash.
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
-    for (const [name, values] of groupHeaders(response.headers).values()) {
-      if (values.length === 1) put(headers, name, values[0]!);
+    for (const [lower, [name, values]] of groupHeaders(response.headers)) {
+      if (values.length === 1 && lower !== 'set-cookie') put(headers, name, values[0]!);
       else put(multiValueHeaders, name, values);
     }
     return {

@@ -188,6 +188,26 @@ describe.each(KINDS)('%s responses', (kind) => {
     },
   );
 
+  it('answers a refused HEAD request without a body', async () => {
+    const event = buildEvent(kind, {
+      method: 'HEAD',
+      path: '/',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from([1, 2, 3]),
+    }) as unknown as Record<string, unknown>;
+    if (kind === 'edge') {
+      const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
+        .request;
+      request.body.data = 'not base64!';
+    } else {
+      event.body = 'not base64!';
+    }
+    const result = await handler(() => [], captureLog())(event as never);
+    const response = decodeResult(kind, result);
+    expect(response.statusCode).toBe(400);
+    expect(response.body.byteLength).toBe(0);
+  });
+
   it.each([
     ['QUJD', 'ABC'],
     ['QUI=', 'AB'],
@@ -236,6 +256,20 @@ describe('size limits', () => {
     expect(line).toMatch(/the response is \d+ bytes/);
     expect(Number(/the response is (\d+) bytes/.exec(line)![1])).toBeGreaterThan(limit);
     expect(line).toContain('streamHandler');
+  });
+
+  it.each([
+    ['alb', 1_048_576],
+    ['edge', 40_960],
+  ] as const)('%s: a long reason phrase counts toward the limit', async (kind, limit) => {
+    const reason = 'x'.repeat(limit);
+    const log = captureLog();
+    const result = await handler((_environ, start) => {
+      start(`200 ${reason}`, [['Content-Type', 'text/plain']]);
+      return ['small body'];
+    }, log)(buildEvent(kind, {}));
+    expect(decodeResult(kind, result).statusCode).toBe(500);
+    expect(log.lines.join('\n')).toMatch(/the response is \d+ bytes/);
   });
 
   it('edge origin-request allows 1 MiB', async () => {
@@ -599,6 +633,20 @@ describe('result shapes', () => {
     const { result } = await call('aws-v1', app);
     expect(result.headers).toEqual({ 'Content-Type': 'text/plain; charset=utf-8' });
     expect(result.multiValueHeaders).toEqual({ 'Set-Cookie': THREE_COOKIES });
+  });
+
+  it('v1 sends a single Set-Cookie in multiValueHeaders too', async () => {
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain; charset=utf-8'],
+        ['Set-Cookie', 'only=1; Path=/'],
+      ],
+      'x',
+    );
+    const { result } = await call('aws-v1', app);
+    expect(result.headers).toEqual({ 'Content-Type': 'text/plain; charset=utf-8' });
+    expect(result.multiValueHeaders).toEqual({ 'Set-Cookie': ['only=1; Path=/'] });
   });
 
   it('a header named like an Object.prototype property is kept', async () => {
