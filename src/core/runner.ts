@@ -111,6 +111,8 @@ class Exchange {
   #declaredLength = -1;
   #bodiless = false;
   #closed = false;
+  /** Set when close() (or ending the iteration early) failed; the error is already logged. */
+  closeFailure: { error: unknown } | undefined;
   readonly environ: Environ;
   readonly options: RunOptions;
 
@@ -206,12 +208,16 @@ class Exchange {
     this.#closed = true;
     this.finished = true;
     const pending: Promise<unknown>[] = [];
+    const failed = (error: unknown) => {
+      this.closeFailure ??= { error };
+      this.log(error);
+    };
     const guard = (fn: () => unknown) => {
       try {
         const value = fn();
-        if (isThenable(value)) pending.push(Promise.resolve(value).catch((e) => this.log(e)));
+        if (isThenable(value)) pending.push(Promise.resolve(value).catch(failed));
       } catch (error) {
-        this.log(error);
+        failed(error);
       }
     };
     // Stopping early ends the iteration the way `for...of` + `break` does (a generator's finally runs).
@@ -229,8 +235,8 @@ class Exchange {
   }
 
   /** The 500 that replaces a response whose headers were not sent yet. */
-  failure(error: unknown): BufferedResponse {
-    this.log(error);
+  failure(error: unknown, logged = false): BufferedResponse {
+    if (!logged) this.log(error);
     const detail = this.options.debug ? `\n\n${describeError(error)}\n` : '\n';
     return plainResponse(500, `Internal Server Error${detail}`, this.environ.REQUEST_METHOD);
   }
@@ -261,7 +267,7 @@ export function plainResponse(code: number, text: string, method = 'GET'): Buffe
 
 /**
  * Runs an app and collects the whole body into one Uint8Array: the path for buffered platforms
- * (Lambda's `handler`). Never throws: an app error at any point becomes a 500.
+ * (Lambda's `handler`). Never throws: an app error at any point, close() included, becomes a 500.
  *
  * @example
  * ```ts
@@ -297,6 +303,8 @@ export async function runAppBuffered(
     const head = exchange.end();
     const closing = exchange.close(result, source, exchange.stop);
     if (closing) await closing;
+    // Nothing has left yet, so a failing close() is an error like any other (SPEC §3).
+    if (exchange.closeFailure) return exchange.failure(exchange.closeFailure.error, true);
     return {
       status: head.status,
       statusCode: head.statusCode,

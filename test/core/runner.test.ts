@@ -408,18 +408,31 @@ describe('runner: close()', () => {
     expect(events).toEqual(['closed', 'closed']);
   });
 
-  it('an error in close() is logged and the finished response stands', async () => {
-    const { buffered } = await both((_, start) => {
+  it.each([
+    [
+      'sync',
+      () => {
+        throw new Error('close failed');
+      },
+    ],
+    [
+      'async',
+      async () => {
+        throw new Error('close failed');
+      },
+    ],
+  ])('an error in a %s close() is logged once; buffered, it becomes the 500', async (_, close) => {
+    const { buffered, streamed } = await both((_environ, start) => {
       start('200 OK', TEXT);
-      return Object.assign(['done'], {
-        close() {
-          throw new Error('close failed');
-        },
-      });
+      return Object.assign(['done'], { close });
     });
-    expect(buffered.statusCode).toBe(200);
-    expect(buffered.text).toBe('done');
-    expect(buffered.log.join('\n')).toMatch(/close failed/);
+    expect(buffered.status).toBe('500 Internal Server Error');
+    expect(buffered.text).toBe('Internal Server Error\n');
+    expect(buffered.log.join('\n').match(/close failed/g)).toHaveLength(1);
+    // A streaming adapter may already have handed the head on: the response stands.
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.text).toBe('done');
+    expect(streamed.log.join('\n').match(/close failed/g)).toHaveLength(1);
   });
 });
 
