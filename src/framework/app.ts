@@ -79,12 +79,19 @@ function isFetchResponse(value: unknown): value is globalThis.Response {
  * A fetch Response as a tsgi one: status, headers (each Set-Cookie its own) and the body
  * streamed. Hop-by-hop headers and Content-Length are dropped: the server frames the body, and
  * fetch may already have decoded what a network response's length described.
+ *
+ * A Response that came from `fetch()` (its `url` is set; one made with `new Response()` has
+ * `url === ''`) also loses Content-Encoding: fetch has already decoded gzip, deflate or br, so
+ * the bytes it streams are no longer what that header describes. A Response built by hand keeps
+ * it, since its body is sent exactly as given.
  */
 function fromFetchResponse(fetched: globalThis.Response): Response {
+  const decoded = fetched.url !== '';
   const headers: [string, string][] = [];
   for (const [name, value] of fetched.headers) {
     const lower = name.toLowerCase();
     if (lower === 'set-cookie' || lower === 'content-length' || isHopByHop(lower)) continue;
+    if (decoded && lower === 'content-encoding') continue;
     headers.push([name, value]);
   }
   for (const cookie of fetched.headers.getSetCookie()) headers.push(['Set-Cookie', cookie]);

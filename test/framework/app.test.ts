@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   App,
@@ -91,6 +94,45 @@ describe('App', () => {
       'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT',
     ]);
     expect([...res.body]).toEqual([0, 1, 254, 255]);
+  });
+
+  it('drops Content-Encoding from a fetch() Response, whose body fetch has already decoded', async () => {
+    const upstream = createServer((_, res) => {
+      const body = gzipSync('hello from upstream');
+      res.writeHead(200, {
+        'Content-Type': 'text/plain',
+        'Content-Encoding': 'gzip',
+        'Content-Length': body.byteLength,
+      });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = upstream.address() as AddressInfo;
+      const app = new App();
+      app.route('/proxy', () => fetch(`http://127.0.0.1:${port}/`));
+      const res = await call(app, 'GET', '/proxy');
+      expect(res.header('content-encoding')).toBeUndefined();
+      expect(res.header('content-type')).toBe('text/plain');
+      expect(res.text()).toBe('hello from upstream');
+    } finally {
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+
+  it('keeps Content-Encoding on a fetch Response built by hand, whose body is sent as given', async () => {
+    const gzipped = gzipSync('hello');
+    const app = new App();
+    app.route(
+      '/built',
+      () =>
+        new globalThis.Response(gzipped, {
+          headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' },
+        }),
+    );
+    const res = await call(app, 'GET', '/built');
+    expect(res.header('content-encoding')).toBe('gzip');
+    expect([...res.body]).toEqual([...gzipped]);
   });
 
   it('passes typed parameters and the request to views', async () => {
