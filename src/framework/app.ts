@@ -263,10 +263,10 @@ export class Application extends BaseApp {
     } catch (error) {
       return this.#handleError(error, request);
     }
-    return result.then(
-      (value) => this.makeResponse(value),
-      (error) => this.#handleError(error, request),
-    );
+    // Converting the result can fail too (nothing returned, a circular object): one catch for both.
+    return result
+      .then((value) => this.makeResponse(value))
+      .catch((error: unknown) => this.#handleError(error, request));
   }
 
   async #respondWithHooks(request: Request): Promise<Response> {

@@ -310,6 +310,40 @@ describe('App', () => {
     expect(res.errors).toContain('the view returned nothing');
   });
 
+  it("hands an error converting an async view's result to the handlers, with or without hooks", async () => {
+    for (const hooks of [false, true]) {
+      const app = new App();
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      app.route('/sync', () => undefined as unknown as string);
+      app.route('/async', async () => undefined as unknown as string);
+      app.route('/function', async () => () => 1);
+      app.route('/circular', async () => circular);
+      app.route('/bigint', async () => ({ n: 1n }));
+      app.errorHandler(500, (error) => ({ handled: (error.cause as Error).message }));
+      if (hooks) app.afterRequest(() => {});
+      for (const [path, message] of [
+        ['/sync', 'the view returned nothing'],
+        ['/async', 'the view returned nothing'],
+        ['/function', 'the view returned a function'],
+        ['/circular', 'circular'],
+        ['/bigint', 'BigInt'],
+      ] as const) {
+        const res = await call(app, 'GET', path);
+        expect(res.statusCode, `${path}, hooks: ${hooks}`).toBe(500);
+        expect((res.json() as { handled: string }).handled).toContain(message);
+      }
+
+      const byClass = new App();
+      byClass.route('/async', async () => undefined as unknown as string);
+      byClass.errorHandler(TypeError, (error) => ({ byClass: error.message }));
+      if (hooks) byClass.afterRequest(() => {});
+      expect((await call(byClass, 'GET', '/async')).json()).toEqual({
+        byClass: expect.stringContaining('the view returned nothing'),
+      });
+    }
+  });
+
   it('builds URLs by name, with the mount point and host when asked', async () => {
     const app = new App();
     app.route('/users/<int:id>', { name: 'user' }, (request, { id }) => ({
