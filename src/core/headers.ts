@@ -3,8 +3,12 @@ import type { Header } from './types.js';
 
 /** RFC 9110 token: the only characters allowed in a header name. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** CR, LF and NUL would split or truncate a header line. */
-const UNSAFE_VALUE = /[\r\n\0]/;
+/**
+ * What no HTTP/1.1 server can send in a field value or reason phrase (RFC 9110 §5.5: HTAB, SP,
+ * visible ASCII and obs-text): control characters, which include the CR, LF and NUL that would
+ * split or truncate a line, and anything above U+00FF, which has no byte (PEP 3333: latin-1).
+ */
+const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** PEP 3333 leaves connection management to the server; an app may not send these. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -29,8 +33,8 @@ export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name.toLowerCase());
 }
 
-/** `"200 OK"`: three digits from 100 to 599, one space, a reason phrase without control characters. */
-const STATUS = /^([1-5]\d\d) ([^\r\n\0]*)$/;
+/** `"200 OK"`: three digits from 100 to 599, one space, a reason phrase a server can send. */
+const STATUS = /^([1-5]\d\d) ([\t\x20-\x7e\x80-\xff]*)$/;
 
 /** Parses and checks a status line; throws a {@link ProtocolError} naming the rule it breaks. */
 let lastStatus: unknown = {}; // no app can pass this object
@@ -59,12 +63,12 @@ export function parseStatus(status: unknown): { code: number; reason: string } {
  */
 const CHECKED_NAMES = new Set<string>();
 
-/** True when a header value has CR, LF or NUL; a loop beats a regular expression on short values. */
+/** True when a header value has a character no server can send; a loop beats a regular expression on short values. */
 function unsafeValue(value: string): boolean {
   if (value.length > 64) return UNSAFE_VALUE.test(value);
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code === 13 || code === 10 || code === 0) return true;
+    if (code < 32 ? code !== 9 : code > 126 && (code === 127 || code > 255)) return true;
   }
   return false;
 }
@@ -88,7 +92,9 @@ export function checkHeaders(headers: unknown): asserts headers is Header[] {
       );
     }
     if (unsafeValue(value)) {
-      throw new ProtocolError(`header ${name} has CR, LF or NUL in its value`);
+      throw new ProtocolError(
+        `header ${name} has a character no server can send in its value (CR, LF or NUL, another control character, or one above U+00FF); percent-encode it, as RFC 8187 does for filenames`,
+      );
     }
   }
 }

@@ -132,16 +132,27 @@ class Exchange {
     const head: Header[] = headers.slice();
     this.#bodiless = statusForbidsBody(code) || this.environ.REQUEST_METHOD === 'HEAD';
     this.#declaredLength = -1;
+    let length: number | undefined;
     for (let i = head.length - 1; i >= 0; i--) {
       const [name, value] = head[i]!;
       if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
       if (code < 200 || code === 204) {
         head.splice(i, 1); // RFC 9110 §8.6: never on 1xx or 204
-      } else if (!/^\d+$/.test(value)) {
-        throw new ProtocolError(`Content-Length ${JSON.stringify(value)} is not a number of bytes`);
-      } else if (code !== 304 && this.environ.REQUEST_METHOD !== 'HEAD') {
-        this.#declaredLength = Number(value);
+        continue;
       }
+      if (!/^\d+$/.test(value)) {
+        throw new ProtocolError(`Content-Length ${JSON.stringify(value)} is not a number of bytes`);
+      }
+      if (length !== undefined) {
+        // Clients refuse a response with two lengths (RFC 9110 §8.6); the same one twice is sent once.
+        if (Number(value) !== length) {
+          throw new ProtocolError(`two different Content-Length headers: ${value} and ${length}`);
+        }
+        head.splice(i, 1);
+        continue;
+      }
+      length = Number(value);
+      if (code !== 304 && this.environ.REQUEST_METHOD !== 'HEAD') this.#declaredLength = length;
     }
     this.head = { status, statusCode: code, reason, headers: head };
     return this.write;

@@ -251,6 +251,25 @@ describe('runner: status and header validation', () => {
     ['an empty header name', '200 OK', [['', 'x']], /not an HTTP token/],
     ['CR/LF in a header value', '200 OK', [['X-A', 'a\r\nSet-Cookie: evil=1']], /CR, LF or NUL/],
     ['NUL in a header value', '200 OK', [['X-A', 'a\0b']], /CR, LF or NUL/],
+    ['a control character in a header value', '200 OK', [['X-A', 'a\x01b']], /no server can send/],
+    ['DEL in a header value', '200 OK', [['X-A', 'a\x7fb']], /no server can send/],
+    ['a header value above U+00FF', '200 OK', [['X-A', 'done ✓']], /above U\+00FF/],
+    [
+      'a long header value above U+00FF',
+      '200 OK',
+      [['X-A', `${'v'.repeat(100)}€`]],
+      /above U\+00FF/,
+    ],
+    ['a reason phrase above U+00FF', '200 Très bien ✓', TEXT, /three digits/],
+    [
+      'two different Content-Length headers',
+      '200 OK',
+      [
+        ['Content-Length', '1'],
+        ['Content-Length', '2'],
+      ],
+      /two different Content-Length headers/,
+    ],
     ['a hop-by-hop header', '200 OK', [['Transfer-Encoding', 'chunked']], /hop-by-hop/],
     ['a Connection header', '200 OK', [['Connection', 'close']], /hop-by-hop/],
     [
@@ -273,6 +292,34 @@ describe('runner: status and header validation', () => {
       }
     });
   }
+
+  it('accepts a tab and Latin-1 in header values and reason phrases', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      start('200 Très bien', [['X-A', 'caf\u00e9\tau lait']]);
+      return ['x'];
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.status).toBe('200 Très bien');
+      expect(res.headers).toEqual([['X-A', 'café\tau lait']]);
+    }
+  });
+
+  it('sends a Content-Length given twice with the same value once', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      start('200 OK', [
+        ['Content-Length', '1'],
+        ['Content-Type', 'text/plain'],
+        ['content-length', '1'],
+      ]);
+      return ['x'];
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.filter(([name]) => name.toLowerCase() === 'content-length')).toHaveLength(
+        1,
+      );
+    }
+  });
 
   it('checks every value of a header name it has already accepted, short and long', async () => {
     const good = await both((_, start) => {
