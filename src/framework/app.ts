@@ -310,9 +310,10 @@ export class Application extends BaseApp {
       this.router.match('GET', `${request.path}/`).kind !== 'none'
     ) {
       const query = request.queryString ? `?${request.queryString}` : '';
-      // PATH_INFO is decoded: encode again what would end the path or not be a valid URI.
+      // PATH_INFO is decoded: encode again what would end the path or not be a valid URI, and
+      // `%`, which came from `%25` (left alone, `/100%25` would redirect to `/100%/`).
       const target = `${request.scriptRoot}${request.path}/`.replace(
-        /[^\x21-\x7E]|[?#]/gu,
+        /[^\x21-\x7E]|[?#%]/gu,
         encodeURIComponent,
       );
       return Response.redirect(target + query, 308);

@@ -27,8 +27,11 @@ export const DEFAULT_LIMITS: Readonly<Required<RequestLimits>> = {
   maxFormParts: 1000,
 };
 
-/** Characters kept as they are when a decoded path is put back into a URL. */
-const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/gu;
+/**
+ * Characters encoded when a decoded path is put back into a URL: all but RFC 3986 pchar and `/`.
+ * `%` is among them, since a decoded `%` came from `%25` and must go back as `%25`.
+ */
+const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
 
 type Form = { form: MultiDict<string>; files: MultiDict<UploadedFile> };
 

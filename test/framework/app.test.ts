@@ -188,6 +188,9 @@ describe('App', () => {
     app.route('/a b?/', () => 'odd');
     const odd = await call(app, 'GET', '/a%20b%3F');
     expect(odd.header('location')).toBe('/a%20b%3F/');
+    app.route('/100%/', () => 'percent');
+    const percent = await call(app, 'GET', '/100%25', { extra: { SCRIPT_NAME: '/50%' } });
+    expect(percent.header('location')).toBe('/50%25/100%25/');
   });
 
   it('runs before hooks (which may answer) and after hooks (which see every response)', async () => {
@@ -363,6 +366,17 @@ describe('App', () => {
       external: 'https://example.com/api/users/5',
     });
     expect((await call(app, 'GET', '/me')).text()).toBe('/me');
+    expect(
+      (
+        await call(app, 'GET', '/users/5', {
+          baseUrl: 'https://example.com',
+          extra: { SCRIPT_NAME: '/100%' },
+        })
+      ).json(),
+    ).toMatchObject({
+      mounted: '/100%25/users/5?tab=x',
+      external: 'https://example.com/100%25/users/5',
+    });
     expect(() => app.urlFor('user', { id: 1 }, { external: true })).toThrow(/needs a request/);
   });
 

@@ -58,6 +58,16 @@ describe('Request', () => {
     });
   });
 
+  it('encodes a decoded "%" again when it rebuilds URLs', () => {
+    const environ = buildEnviron({ path: '/100%25/x%3Fy%23z?q=%25' });
+    environ.SCRIPT_NAME = '/50%';
+    const request = new Request(environ);
+    expect(request.path).toBe('/100%/x?y#z');
+    expect(request.url).toBe('http://localhost/50%25/100%25/x%3Fy%23z?q=%25');
+    expect(request.baseUrl).toBe('http://localhost/50%25/100%25/x%3Fy%23z');
+    expect(request.rootUrl).toBe('http://localhost/50%25/');
+  });
+
   it('gives "/" as the path when PATH_INFO is empty under a mount point', () => {
     const environ = buildEnviron({ scriptName: '/app' });
     environ.PATH_INFO = '';
