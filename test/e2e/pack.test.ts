@@ -71,6 +71,16 @@ describe('the packed package', () => {
     SLOW,
   );
 
+  it.each(subpaths)(
+    'requires %s from CommonJS (the default of npm init), through require(esm)',
+    async (specifier) => {
+      const script = `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(specifier)}))));`;
+      const { stdout } = await run('node', ['--no-warnings', '-e', script], { cwd: project });
+      expect((JSON.parse(stdout) as string[]).length).toBeGreaterThan(0);
+    },
+    SLOW,
+  );
+
   it(
     'runs an app through the installed core and test client',
     async () => {
