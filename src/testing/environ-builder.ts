@@ -20,18 +20,25 @@ export interface EnvironOptions {
   headers?: HeadersInit;
   /** Body bytes, text, or a stream. Use `json` or `form` for those encodings. */
   body?: string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
-  /** A value sent as an `application/json` body. */
+  /** A value sent as a JSON body; `application/json` unless a Content-Type is given. */
   json?: unknown;
-  /** Fields sent as an `application/x-www-form-urlencoded` body. */
+  /** Fields sent as a form body; `application/x-www-form-urlencoded` unless a Content-Type is given. */
   form?: Record<string, string | readonly string[]>;
+  /** The Content-Type; wins over a Content-Type in `headers`, which wins over `json`'s or `form`'s. */
   contentType?: string;
   /** Default `http`. */
   scheme?: 'http' | 'https';
   /** Host header value. Default `localhost`. */
   host?: string;
-  /** Where the app is mounted: `""` or `/prefix`. */
+  /**
+   * Where the app is mounted: `""` or `/prefix`, decoded as SCRIPT_NAME holds it (`/café`);
+   * REQUEST_URI gets it percent-encoded.
+   */
   scriptName?: string;
-  /** Set scheme, host and script name at once: `https://example.com/app`. */
+  /**
+   * Set scheme, host and script name at once: `https://example.com/app`. The URL's path is
+   * percent-decoded into SCRIPT_NAME, as a request path is into PATH_INFO.
+   */
   baseUrl?: string;
   /** Default `127.0.0.1`. */
   remoteAddr?: string;
@@ -42,6 +49,9 @@ export interface EnvironOptions {
   /** Extra environ keys (platform objects, middleware state). */
   extra?: Record<string, unknown>;
 }
+
+/** Characters encoded when a decoded path goes into a URL: all but RFC 3986 pchar and `/`. */
+const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
 
 function encodeParams(params: Record<string, string | readonly string[]>): string {
   const search = new URLSearchParams();
@@ -83,14 +93,17 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   let scheme = options.scheme ?? 'http';
   let host = options.host;
   let scriptName = options.scriptName ?? '';
+  // The mount point as a client sends it, percent-encoded, for REQUEST_URI.
+  let rawScriptName = scriptName.replace(PATH_UNSAFE, (char) => encodeURIComponent(char));
   if (options.baseUrl !== undefined) {
     const base = new URL(options.baseUrl);
     scheme = base.protocol === 'https:' ? 'https' : 'http';
     host ??= base.host;
-    scriptName = base.pathname.replace(/\/+$/, '');
+    rawScriptName = base.pathname.replace(/\/+$/, '');
+    scriptName = decodePath(rawScriptName);
   }
   host ??= 'localhost';
-  if (scriptName === '/') scriptName = '';
+  if (scriptName === '/') scriptName = rawScriptName = '';
 
   const fullPath = options.path ?? '/';
   const mark = fullPath.indexOf('?');
@@ -108,8 +121,17 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   }
   const queryString = queries.join('&');
 
-  let body: InputSource;
+  const headers = headerPairs(options.headers);
+  let declaredLength: number | undefined;
   let contentType = options.contentType;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'host') host = value;
+    else if (lower === 'content-length') declaredLength = Number(value);
+    else if (lower === 'content-type') contentType ??= value;
+  }
+
+  let body: InputSource;
   if (options.json !== undefined) {
     body = utf8(JSON.stringify(options.json));
     contentType ??= 'application/json';
@@ -122,14 +144,6 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
     body = options.body;
   }
 
-  const headers = headerPairs(options.headers);
-  let declaredLength: number | undefined;
-  for (const [name, value] of headers) {
-    const lower = name.toLowerCase();
-    if (lower === 'host') host = value;
-    else if (lower === 'content-length') declaredLength = Number(value);
-    else if (lower === 'content-type' && contentType === undefined) contentType = value;
-  }
   const contentLength = body instanceof Uint8Array ? body.byteLength : declaredLength;
   const [serverName, serverPort] = splitHost(host, scheme);
   const environ = createEnviron({
@@ -140,7 +154,7 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
     scriptName,
     pathInfo: decodePath(rawPath),
     queryString,
-    requestUri: scriptName + rawPath + (queryString ? `?${queryString}` : ''),
+    requestUri: rawScriptName + rawPath + (queryString ? `?${queryString}` : ''),
     protocol: options.protocol ?? 'HTTP/1.1',
     input: createInput(body, contentLength),
     errors: options.errors ?? errorStream(() => {}),

@@ -37,6 +37,36 @@ describe('buildEnviron', () => {
     });
   });
 
+  it('decodes the script name from baseUrl and encodes a given one into REQUEST_URI', () => {
+    const fromUrl = buildEnviron({ baseUrl: 'http://x/café app', path: '/caf%C3%A9' });
+    expect([fromUrl.SCRIPT_NAME, fromUrl.PATH_INFO, fromUrl.REQUEST_URI]).toEqual([
+      '/café app',
+      '/café',
+      '/caf%C3%A9%20app/caf%C3%A9',
+    ]);
+    const given = buildEnviron({ scriptName: '/café 100%', path: '/x?q=1' });
+    expect([given.SCRIPT_NAME, given.REQUEST_URI]).toEqual([
+      '/café 100%',
+      '/caf%C3%A9%20100%25/x?q=1',
+    ]);
+  });
+
+  it('lets a Content-Type header or option win over the one json or form implies', () => {
+    const header = buildEnviron({
+      method: 'POST',
+      json: { a: 1 },
+      headers: { 'Content-Type': 'application/vnd.api+json' },
+    });
+    expect(header.CONTENT_TYPE).toBe('application/vnd.api+json');
+    const option = buildEnviron({
+      method: 'POST',
+      form: { a: '1' },
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(option.CONTENT_TYPE).toBe('application/x-www-form-urlencoded; charset=utf-8');
+  });
+
   it('sets CONTENT_TYPE and CONTENT_LENGTH from a json or form body, never HTTP_CONTENT_*', async () => {
     const environ = buildEnviron({ method: 'POST', json: { a: 1 } });
     expect(environ.CONTENT_TYPE).toBe('application/json');
