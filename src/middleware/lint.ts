@@ -104,9 +104,8 @@ export function lint(app: App, options: LintOptions = {}): LintedApp {
     };
 
     const produced = app(environ, checkedStart);
-    open.add(id);
-    const wrap = (result: AppIterable): AppIterable =>
-      wrapResult(
+    const wrap = (result: AppIterable): AppIterable => {
+      const wrapped = wrapResult(
         result,
         check,
         () => started,
@@ -116,11 +115,13 @@ export function lint(app: App, options: LintOptions = {}): LintedApp {
           open.delete(id);
         },
       );
+      // Only a result that reached the server can be left unclosed by it: an app that threw,
+      // or returned a bare string, gave the server nothing to close.
+      open.add(id);
+      return wrapped;
+    };
     if (produced && typeof (produced as Promise<AppIterable>).then === 'function') {
-      return (produced as Promise<AppIterable>).then(wrap, (error) => {
-        open.delete(id);
-        throw error;
-      });
+      return (produced as Promise<AppIterable>).then(wrap);
     }
     return wrap(produced as AppIterable);
   }) as LintedApp;

@@ -257,6 +257,32 @@ describe('lint: what a server does with the result', () => {
     expect(() => checked.assertClosed()).not.toThrow();
   });
 
+  it('does not blame the server for closing a result the app got wrong or never gave', async () => {
+    const apps: App[] = [
+      (_, s) => {
+        s('200 OK', TEXT);
+        return 'abc' as never;
+      },
+      async (_, s) => {
+        s('200 OK', TEXT);
+        return 'abc' as never;
+      },
+      () => 5 as never,
+      () => {
+        throw new Error('kaboom');
+      },
+      async () => {
+        throw new Error('kaboom');
+      },
+    ];
+    for (const app of apps) {
+      const checked = lint(app);
+      const res = await new Client(checked).get('/');
+      expect(res.statusCode).toBe(500);
+      expect(() => checked.assertClosed()).not.toThrow();
+    }
+  });
+
   it('close() runs the app result close() and ends an unfinished generator', async () => {
     let closed = 0;
     let ended = 0;
