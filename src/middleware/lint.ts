@@ -99,6 +99,7 @@ export function lint(app: App, options: LintOptions = {}): LintedApp {
       const write = startResponse(status, headers, excInfo);
       return (chunk) => {
         checkChunk(chunk, check, 'write()');
+        checkBodyAllowed(chunk, statusCode, check);
         write(chunk);
       };
     };
@@ -282,6 +283,12 @@ function checkChunk(chunk: unknown, check: Check, where: string): void {
   );
 }
 
+/** A 204 or 304 has no body: a non-empty chunk, written or yielded, breaks that. */
+function checkBodyAllowed(chunk: string | Uint8Array, code: number, check: Check): void {
+  const empty = typeof chunk === 'string' ? chunk === '' : chunk.byteLength === 0;
+  check(empty || !(code === 204 || code === 304), `a ${code} response must not have a body`);
+}
+
 function wrapResult(
   result: AppIterable,
   check: Check,
@@ -315,8 +322,7 @@ function wrapResult(
         ? step.value === ''
         : (step.value as Uint8Array).byteLength === 0;
     check(empty || started(), 'the app produced a non-empty chunk before calling startResponse');
-    const code = statusCode();
-    check(empty || !(code === 204 || code === 304), `a ${code} response must not have a body`);
+    checkBodyAllowed(step.value as string | Uint8Array, statusCode(), check);
     return step;
   };
   const next = () => {

@@ -178,6 +178,22 @@ describe('lint: what an app does', () => {
       /must not have a body/,
     ],
     [
+      'a 204 with a body sent through write()',
+      (_, s) => {
+        s('204 No Content', [])('x');
+        return [];
+      },
+      /a 204 response must not have a body/,
+    ],
+    [
+      'a 304 with a body sent through write()',
+      (_, s) => {
+        s('304 Not Modified', [])(new Uint8Array([1]));
+        return [];
+      },
+      /a 304 response must not have a body/,
+    ],
+    [
       'a bare string result',
       (_, s) => {
         s('200 OK', TEXT);
