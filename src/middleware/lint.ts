@@ -269,7 +269,7 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
     check(!isHopByHop(name), `header ${name} is hop-by-hop`);
     if (name.toLowerCase() === 'content-type') contentType = true;
   }
-  if (code === 204 || code === 304) {
+  if (code < 200 || code === 204 || code === 304) {
     check(!contentType, `a ${code} response must not have a Content-Type`);
   } else if (code >= 200) {
     check(contentType, `a ${code} response must have a Content-Type`);

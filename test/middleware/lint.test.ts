@@ -170,6 +170,14 @@ describe('lint: what an app does', () => {
       /must not have a Content-Type/,
     ],
     [
+      'a 1xx with a Content-Type',
+      (_, s) => {
+        s('103 Early Hints', TEXT);
+        return [];
+      },
+      /a 103 response must not have a Content-Type/,
+    ],
+    [
       'a 204 with a body',
       (_, s) => {
         s('204 No Content', []);
