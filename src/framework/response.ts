@@ -32,7 +32,7 @@ export interface ResponseInit {
 }
 
 const STATUS = /^([1-5]\d\d) ([^\r\n\0]+)$/;
-/** Headers that describe a body; a 304 leaves them out (SPEC §3, and lint requires it). */
+/** Headers that describe a body; 1xx, 204 and 304 leave them out (SPEC §3, and lint requires it). */
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-range'];
 
 function withCharset(mimetype: string): string {
@@ -74,8 +74,8 @@ function discard(body: ResponseBody): void {
  * An HTTP response. Construct it like fetch's Response; call it like an app.
  *
  * The body may be a string, bytes, an iterable or async iterable of chunks, or a ReadableStream;
- * strings and bytes get a Content-Length. For HEAD, 1xx, 204 and 304 no body is sent, and 204
- * and 304 drop the headers that describe one (SPEC §3).
+ * strings and bytes get a Content-Length. For HEAD, 1xx, 204 and 304 no body is sent, and 1xx,
+ * 204 and 304 drop the headers that describe one (SPEC §3).
  *
  * The global fetch `Response` has the same name: import this one as `TsgiResponse` to use both
  * (`import { TsgiResponse } from 'tsgi'`).
@@ -218,11 +218,10 @@ export class Response extends CallableObject {
     const body = this.body;
     if (statusForbidsBody(this.#statusCode)) {
       discard(body);
-      const kept =
-        this.#statusCode === 304 || this.#statusCode === 204
-          ? headers.filter(([name]) => !BODY_HEADERS.includes(name.toLowerCase()))
-          : headers;
-      startResponse(this.#status, kept);
+      startResponse(
+        this.#status,
+        headers.filter(([name]) => !BODY_HEADERS.includes(name.toLowerCase())),
+      );
       return this.#closing([]);
     }
     let chunks: Iterable<Chunk> | AsyncIterable<Chunk>;

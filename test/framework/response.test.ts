@@ -155,6 +155,14 @@ describe('Response', () => {
     expect(redirect.text()).toContain('href="/caf%C3%A9?q=&#60;x&#62;"');
   });
 
+  it('sends no body, nor body headers, for a 1xx', async () => {
+    const hints = await send(
+      () => new Response('ignored', { status: 103, headers: { Link: '</a.css>; rel=preload' } }),
+    );
+    expect(hints.body.byteLength).toBe(0);
+    expect(hints.headers).toEqual([['Link', '</a.css>; rel=preload']]);
+  });
+
   it('sends no body, nor body headers, for 204 and 304; and no body for HEAD', async () => {
     const noContent = await send(() => new Response('ignored', { status: 204 }));
     expect(noContent.body.byteLength).toBe(0);
