@@ -5,9 +5,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type App,
   type BufferedResponse,
+  type Environ,
+  type Header,
   ProtocolError,
   plainResponse,
   runApp,
+  type StreamedResponse,
   type WsgiErrors,
 } from '../../src/index.js';
 import { declaredLength, requestEnviron } from './environ.js';
@@ -137,6 +140,34 @@ export function nodeListener(
   };
 }
 
+function hasHeader(headers: readonly Header[], lower: string): boolean {
+  return headers.some(([name]) => name.toLowerCase() === lower);
+}
+
+/**
+ * Sends the head, or a 500 when Node cannot: a 1xx status, which Node would send as an interim
+ * response with no final one after it (the fetch adapter refuses it the same way).
+ */
+function writeHead(res: ServerResponse, response: StreamedResponse, environ: Environ): boolean {
+  let problem = 'a 1xx status is an interim response, not an answer';
+  if (response.statusCode >= 200) {
+    try {
+      res.writeHead(response.statusCode, response.reason, response.headers);
+      return true;
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    }
+  }
+  void response.body.return();
+  const errors = environ['wsgi.errors'];
+  errors.write(
+    `tsgi: the app's response for ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO} cannot be sent by Node: ${problem}\n`,
+  );
+  errors.flush();
+  sendWhole(res, plainResponse(500, 'Internal Server Error\n', environ.REQUEST_METHOD));
+  return false;
+}
+
 async function handle(
   app: App,
   req: IncomingMessage,
@@ -171,7 +202,10 @@ async function handle(
     body,
     ...(options.errors !== undefined && { errors: options.errors }),
   });
-  const response = await runApp(app, environ, { debug: options.debug ?? false });
+  // The client may leave while the app works on its first chunk (an event stream waiting for
+  // its first event): the runner then closes the app at once.
+  const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+  const response = await runApp(app, environ, { debug: options.debug ?? false, gone });
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
@@ -187,7 +221,7 @@ async function handle(
     if (!res.writableFinished) void response.body.return();
   };
   res.once('close', onGone);
-  res.writeHead(response.statusCode, response.reason, response.headers);
+  if (!writeHead(res, response, environ)) return;
   try {
     for await (const chunk of response.body) {
       if (res.destroyed) break;
@@ -196,10 +230,15 @@ async function handle(
     }
   } catch {
     // The app failed mid-body (the runner logged it): abort so the client sees a cut response.
-    // Ending the socket (not destroying it) first delivers what was already written.
+    // Ending the socket (not destroying it) first delivers what was already written, and the
+    // missing last chunk or the short Content-Length shows the cut. A close-delimited body
+    // (HTTP/1.0 without Content-Length) would look complete when ended: reset it instead.
     aborted = true;
-    if (res.socket) res.socket.end();
-    else res.destroy();
+    const socket = res.socket;
+    if (!socket) res.destroy();
+    else if (req.httpVersion === '1.0' && !hasHeader(response.headers, 'content-length')) {
+      socket.resetAndDestroy();
+    } else socket.end();
     return;
   }
   if (!res.destroyed) res.end();

@@ -18,6 +18,12 @@ export interface RunOptions {
    * can finish the response first (Workers' `ctx.waitUntil`).
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Settles when the client has gone away (a streaming server's connection closed). While the
+   * runner waits for the app's first chunk it then stops waiting and closes the app at once;
+   * nothing is sent. After that point the adapter stops the body itself.
+   */
+  gone?: PromiseLike<unknown>;
 }
 
 /** Status and headers of a response. */
@@ -362,7 +368,8 @@ export async function runApp(
     // Pull until the head is due: the first non-empty chunk, or the end of the body.
     while (exchange.chunks.length === 0 && !exchange.stop) {
       let step = source.next();
-      if (isThenable(step)) step = await step;
+      if (isThenable(step)) step = await (options.gone ? untilGone(step, options.gone) : step);
+      if (step === GONE) return await abandoned(exchange, result, source);
       if (step.done) return await completed(exchange, result, source, false);
       exchange.push(step.value);
     }
@@ -387,6 +394,31 @@ export async function runApp(
  * The app finished (or was stopped) before the head went out: the whole body is known. Returns
  * the response itself when no async close() is pending, so the common case allocates no promise.
  */
+/** The step that stands for "the client has gone" while the app works on its first chunk. */
+const GONE: Step = { done: true };
+
+function untilGone(step: PromiseLike<Step>, gone: PromiseLike<unknown>): Promise<Step> {
+  return Promise.race([step, Promise.resolve(gone).then(() => GONE)]);
+}
+
+/** The app closed early because no one is left to answer; the adapter sends nothing. */
+async function abandoned(
+  exchange: Exchange,
+  result: AppIterable | undefined,
+  source: Source,
+): Promise<StreamedResponse> {
+  const closing = exchange.close(result, source, true);
+  if (closing) await closing;
+  // nginx's name for it; never sent, since the connection is gone.
+  const head = exchange.head ?? {
+    status: '499 Client Closed Request',
+    statusCode: 499,
+    reason: 'Client Closed Request',
+    headers: [],
+  };
+  return { ...head, body: onlyChunk(EMPTY), complete: EMPTY };
+}
+
 function completed(
   exchange: Exchange,
   result: AppIterable | undefined,

@@ -672,3 +672,33 @@ describe('runner: status checks are never skipped', () => {
     }
   });
 });
+
+describe('runner: the client goes away', () => {
+  it('closes an app still working on its first chunk once `gone` settles, and sends nothing', async () => {
+    let closes = 0;
+    let leave!: () => void;
+    const gone = new Promise<void>((resolve) => {
+      leave = resolve;
+    });
+    const app: App = (_environ, start) => {
+      start('200 OK', TEXT);
+      return {
+        [Symbol.asyncIterator]() {
+          return { next: () => new Promise<IteratorResult<string>>(() => {}) };
+        },
+        close() {
+          closes++;
+        },
+      };
+    };
+    const running = runApp(app, buildEnviron({ path: '/' }), { gone });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closes).toBe(0);
+    leave();
+    const response = await running;
+    expect(closes).toBe(1);
+    expect(response.complete?.byteLength).toBe(0);
+    await response.body.return();
+    expect(closes).toBe(1);
+  });
+});

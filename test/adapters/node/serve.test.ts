@@ -174,6 +174,67 @@ describe('serve', () => {
     expect(await closed.promise).toBe('closed');
   });
 
+  it('closes the app when the client leaves before its first chunk (an idle event stream)', async () => {
+    const closed = deferred<number>();
+    const arrived = deferred();
+    routes['/idle'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
+      arrived.resolve();
+      // Waits for an event that never comes; only close() can end it.
+      return {
+        [Symbol.asyncIterator]() {
+          return { next: () => new Promise<IteratorResult<string>>(() => {}) };
+        },
+        close() {
+          closed.resolve(performance.now());
+        },
+      };
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
+    await arrived.promise;
+    const left = performance.now();
+    socket.destroy();
+    // Without the fix close() would never run: the test would time out.
+    expect((await closed.promise) - left).toBeLessThan(5_000);
+  });
+
+  it('answers a 1xx status with a 500, since Node would send it as an interim response only', async () => {
+    routes['/early'] = (_environ, startResponse) => {
+      startResponse('103 Early Hints', [['Link', '</style.css>; rel=preload']]);
+      return [];
+    };
+    const before = logged.length;
+    const res = await send(`${server.url}/early`);
+    expect(res.statusCode).toBe(500);
+    expect((await readAll(res)).toString()).toBe('Internal Server Error\n');
+    expect(logged.slice(before)).toMatch(/GET \/early cannot be sent by Node: a 1xx status/);
+  });
+
+  it('resets an HTTP/1.0 response without Content-Length that fails mid-body', async () => {
+    routes['/cut'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        yield 'part1';
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('mid-body failure');
+      })();
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET /cut HTTP/1.0\r\n\r\n');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+    });
+    // A clean end would make the close-delimited body look complete; a reset shows the cut.
+    const outcome = await new Promise<string>((resolve) => {
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      socket.on('end', () => resolve('clean end'));
+    });
+    expect(received).toContain('part1');
+    expect(outcome).toBe('ECONNRESET');
+  });
+
   it('honours backpressure: a client that stops reading stops the app', async () => {
     let produced = 0;
     const chunk = new Uint8Array(1024 * 1024);
