@@ -40,6 +40,27 @@ describe('Router', () => {
     expect(router.match('GET', '/hello/a/b').kind).toBe('none');
   });
 
+  it('orders rules as the guide says: a literal first segment wins over more literal segments', () => {
+    const router = new Router<string>();
+    router.add('/<lang>/docs/intro', 'intro');
+    router.add('/en/<section>/<page>', 'english');
+    router.add('/files/<path:rest>', 'files');
+    router.add('/<a>/<int:b>', 'pair');
+    router.add('/a/<x>/c', 'first added');
+    router.add('/a/b/<y>', 'second added');
+    router.add('/a/<int:n>/c', 'lighter');
+    const handler = (path: string) => {
+      const match = router.match('GET', path);
+      return match.kind === 'found' ? match.rule.handler : match.kind;
+    };
+    expect(handler('/en/docs/intro')).toBe('english');
+    expect(handler('/de/docs/intro')).toBe('intro');
+    expect(handler('/files/5')).toBe('files');
+    expect(handler('/x/5')).toBe('pair');
+    expect(handler('/a/b/c')).toBe('first added');
+    expect(handler('/a/5/c')).toBe('lighter');
+  });
+
   it('prefers static rules, then more static segments, then int over string, path last', () => {
     const router = new Router<string>();
     router.add('/<path:any>', 'catch-all');
