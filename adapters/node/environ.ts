@@ -38,7 +38,12 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
   const rawPath = mark === -1 ? url : url.slice(0, mark);
-  const host = req.headers.host ?? `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`;
+  // An absolute-form target (`GET http://host/path`, as sent to proxies) names the host itself,
+  // and RFC 9112 §3.2.2 has it win over the Host header.
+  const absolute = rawPath.startsWith('/') ? undefined : parseTarget(rawPath);
+  const host =
+    absolute?.host ||
+    (req.headers.host ?? `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`);
   const [serverName, serverPort] = splitHost(host, scheme);
   const contentLength = declaredLength(req);
   const environ = createEnviron({
@@ -46,8 +51,9 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
     scheme,
     serverName,
     serverPort,
-    // An absolute-form target (`GET http://host/path`) only carries a path after its authority.
-    pathInfo: decodePath(rawPath.startsWith('/') ? rawPath : pathOf(rawPath)),
+    pathInfo: decodePath(
+      absolute ? absolute.pathname : rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
+    ),
     queryString: mark === -1 ? '' : url.slice(mark + 1),
     requestUri: url,
     protocol: `HTTP/${req.httpVersion}`,
@@ -63,10 +69,10 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   return environ;
 }
 
-function pathOf(target: string): string {
+function parseTarget(target: string): URL | undefined {
   try {
-    return new URL(target).pathname;
+    return new URL(target);
   } catch {
-    return `/${target}`;
+    return undefined; // `*` (OPTIONS *) and the like
   }
 }

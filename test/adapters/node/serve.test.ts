@@ -74,7 +74,8 @@ describe('serve', () => {
 
   it('takes an HTTP/1.0 request in absolute form over a raw socket', async () => {
     const socket = connect(server.port, '127.0.0.1');
-    socket.write('GET http://example.test/abs%20path?q=1 HTTP/1.0\r\nHost: example.test\r\n\r\n');
+    // The target's authority wins over Host (RFC 9112 §3.2.2).
+    socket.write('GET http://example.test:81/abs%20path?q=1 HTTP/1.0\r\nHost: other.test\r\n\r\n');
     let reply = '';
     for await (const chunk of socket) reply += String(chunk);
     expect(reply).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
@@ -83,7 +84,8 @@ describe('serve', () => {
     expect(environ.PATH_INFO).toBe('/abs path');
     expect(environ.QUERY_STRING).toBe('q=1');
     expect(environ.SERVER_NAME).toBe('example.test');
-    expect(environ.SERVER_PORT).toBe('80');
+    expect(environ.SERVER_PORT).toBe('81');
+    expect(environ.HTTP_HOST).toBe('other.test');
   });
 
   it('builds environ from the request (SPEC §2, §6)', async () => {
