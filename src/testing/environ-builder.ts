@@ -53,6 +53,11 @@ export interface EnvironOptions {
 /** Characters encoded when a decoded path goes into a URL: all but RFC 3986 pchar and `/`. */
 const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
 
+/** A decoded path (SCRIPT_NAME, PATH_INFO) percent-encoded again for a URL. */
+export function encodePath(path: string): string {
+  return path.replace(PATH_UNSAFE, (char) => encodeURIComponent(char));
+}
+
 function encodeParams(params: Record<string, string | readonly string[]>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -62,7 +67,8 @@ function encodeParams(params: Record<string, string | readonly string[]>): strin
   return search.toString();
 }
 
-function headerPairs(headers: HeadersInit | undefined): [string, string][] {
+/** The headers as a list of pairs, repeats kept. */
+export function headerPairs(headers: HeadersInit | undefined): [string, string][] {
   if (headers === undefined) return [];
   const pairs: [string, string][] = [];
   if (Symbol.iterator in headers) {
@@ -94,7 +100,7 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   let host = options.host;
   let scriptName = options.scriptName ?? '';
   // The mount point as a client sends it, percent-encoded, for REQUEST_URI.
-  let rawScriptName = scriptName.replace(PATH_UNSAFE, (char) => encodeURIComponent(char));
+  let rawScriptName = encodePath(scriptName);
   if (options.baseUrl !== undefined) {
     const base = new URL(options.baseUrl);
     scheme = base.protocol === 'https:' ? 'https' : 'http';

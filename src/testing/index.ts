@@ -3,5 +3,14 @@
  *
  * @module
  */
-export { Client, type RequestOptions, TestResponse } from './client.js';
+export {
+  Client,
+  type ClientOptions,
+  MAX_REDIRECTS,
+  type RequestOptions,
+  type TestRequest,
+  TestResponse,
+  type TestResponseContext,
+} from './client.js';
+export { CookieJar, type CookieScope, type StoredCookie } from './cookies.js';
 export { buildEnviron, type EnvironOptions, type HeadersInit } from './environ-builder.js';

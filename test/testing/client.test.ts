@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import type { App, Environ } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { type App, type Environ, Response } from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { buildEnviron, Client } from '../../src/testing/index.js';
 
@@ -138,5 +138,245 @@ describe('Client', () => {
     }).get('/');
     expect(res.statusCode).toBe(500);
     expect(res.errors).toMatch(/kaboom/);
+  });
+});
+
+describe('Client: cookies', () => {
+  /** An app that sets what `?set=` says and answers with the Cookie header it got. */
+  const cookieApp: App = (environ, start) => {
+    const set = new URLSearchParams(environ.QUERY_STRING).getAll('set');
+    start('200 OK', [
+      ['Content-Type', 'text/plain'],
+      ...set.map((value): [string, string] => ['Set-Cookie', value]),
+    ]);
+    return [environ.HTTP_COOKIE ?? ''];
+  };
+  const setting = (...cookies: string[]) =>
+    `?${new URLSearchParams(cookies.map((c) => ['set', c])).toString()}`;
+
+  it('keeps cookies a response sets and sends them on later requests', async () => {
+    const client = new Client(cookieApp);
+    expect(
+      (await client.get(`/${setting('sid=abc; Path=/; HttpOnly', 'theme=dark')}`)).text(),
+    ).toBe('');
+    expect((await client.get('/me')).text()).toBe('sid=abc; theme=dark');
+    expect(client.cookies?.get('sid')).toBe('abc');
+    await client.get(`/${setting('sid=xyz; Path=/')}`);
+    expect((await client.get('/me')).text()).toBe('theme=dark; sid=xyz');
+  });
+
+  it('deletes a cookie on Max-Age=0 or an Expires in the past, Max-Age winning over Expires', async () => {
+    const client = new Client(cookieApp);
+    await client.get(`/${setting('a=1', 'b=2', 'c=3', 'd=4')}`);
+    await client.get(
+      `/${setting(
+        'a=; Max-Age=0',
+        'b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+        'c=3; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+        'd=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0',
+      )}`,
+    );
+    expect((await client.get('/')).text()).toBe('c=3');
+  });
+
+  it('deletes what Response.deleteCookie and a Max-Age that has run out say', async () => {
+    const client = new Client((environ, start) => {
+      const res =
+        environ.PATH_INFO === '/logout'
+          ? new Response('bye').deleteCookie('sid')
+          : new Response(environ.HTTP_COOKIE ?? '').setCookie('sid', 'abc', { maxAge: 1 });
+      return res(environ, start);
+    });
+    await client.get('/login');
+    expect((await client.get('/')).text()).toBe('sid=abc');
+    await client.get('/logout');
+    expect([...(client.cookies ?? [])]).toEqual([]);
+    await client.get('/login');
+    expect(client.cookies?.get('sid')).toBe('abc');
+    const later = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 2000);
+    try {
+      expect((await client.get('/')).text()).toBe('');
+    } finally {
+      later.mockRestore();
+    }
+  });
+
+  it('scopes cookies by path: the Path attribute, else the directory of the request', async () => {
+    const client = new Client(cookieApp);
+    await client.get(`/admin/login${setting('a=1; Path=/admin', 'b=2')}`);
+    await client.get(`/${setting('c=3; Path=/')}`);
+    expect((await client.get('/admin')).text()).toBe('a=1; b=2; c=3');
+    expect((await client.get('/admin/users')).text()).toBe('a=1; b=2; c=3');
+    expect((await client.get('/administrator')).text()).toBe('c=3');
+    expect((await client.get('/')).text()).toBe('c=3');
+  });
+
+  it('sends cookies to the host that set them, or to the Domain and its subdomains', async () => {
+    const client = new Client(cookieApp);
+    await client.get(
+      `/${setting('host=1', 'wide=2; Domain=example.com', 'other=3; Domain=evil.com')}`,
+      {
+        host: 'example.com',
+      },
+    );
+    expect((await client.get('/', { host: 'example.com:8080' })).text()).toBe('host=1; wide=2');
+    expect((await client.get('/', { host: 'api.example.com' })).text()).toBe('wide=2');
+    expect((await client.get('/', { host: 'localhost' })).text()).toBe('');
+  });
+
+  it('puts cookies given in the request headers first, and sends none with useCookies: false', async () => {
+    const client = new Client(cookieApp);
+    await client.get(`/${setting('a=jar')}`);
+    expect((await client.get('/', { headers: { Cookie: 'a=mine' } })).text()).toBe('a=mine; a=jar');
+    client.cookies?.set('extra', '1');
+    expect((await client.get('/')).text()).toBe('a=jar; extra=1');
+    client.cookies?.delete('a');
+    expect((await client.get('/')).text()).toBe('extra=1');
+
+    const plain = new Client(cookieApp, { useCookies: false });
+    expect(plain.cookies).toBeNull();
+    await plain.get(`/${setting('a=1')}`);
+    expect((await plain.get('/')).text()).toBe('');
+  });
+});
+
+describe('Client: followRedirects', () => {
+  /** Redirects `/r/<code>/<target>` there; answers anything else with what it got. */
+  const redirecting: App = async (environ, start) => {
+    const body = new TextDecoder().decode(await environ['wsgi.input'].read());
+    const match = /^\/r\/(\d+)(\/.*)$/.exec(environ.PATH_INFO);
+    if (match) {
+      start(`${match[1]} Redirect`, [
+        ['Content-Type', 'text/plain'],
+        ['Location', `${match[2]}${environ.QUERY_STRING ? `?${environ.QUERY_STRING}` : ''}`],
+      ]);
+      return [];
+    }
+    start('200 OK', [['Content-Type', 'application/json']]);
+    return [
+      JSON.stringify({
+        method: environ.REQUEST_METHOD,
+        script: environ.SCRIPT_NAME,
+        path: environ.PATH_INFO,
+        query: environ.QUERY_STRING,
+        type: environ.CONTENT_TYPE ?? null,
+        body,
+      }),
+    ];
+  };
+
+  it('does not follow unless asked', async () => {
+    const res = await new Client(redirecting).get('/r/302/end');
+    expect([res.statusCode, res.header('location'), res.history]).toEqual([302, '/end', []]);
+  });
+
+  it('turns a 303, and a 301 or 302 after a POST, into a GET without the body', async () => {
+    const client = new Client(redirecting);
+    for (const code of [301, 302, 303]) {
+      const res = await client.post(`/r/${code}/end?x=1`, {
+        json: { a: 1 },
+        headers: { 'Content-Type': 'application/json', 'X-Keep': 'y' },
+        followRedirects: true,
+      });
+      expect(res.json()).toEqual({
+        method: 'GET',
+        script: '',
+        path: '/end',
+        query: 'x=1',
+        type: null,
+        body: '',
+      });
+      expect(res.history.map((r) => r.statusCode)).toEqual([code]);
+      expect(res.history[0]?.request).toEqual({
+        method: 'POST',
+        url: `http://localhost/r/${code}/end?x=1`,
+      });
+      expect(res.request).toEqual({ method: 'GET', url: 'http://localhost/end?x=1' });
+    }
+    const put = await client.put('/r/303/end', { body: 'b', followRedirects: true });
+    expect(put.json()).toMatchObject({ method: 'GET', body: '' });
+    const head = await client.head('/r/303/end', { followRedirects: true });
+    expect([head.statusCode, head.request?.method]).toEqual([200, 'HEAD']);
+  });
+
+  it('keeps the method and body through a 307 or 308, and a PUT through a 302', async () => {
+    const client = new Client(redirecting);
+    for (const code of [307, 308]) {
+      const res = await client.post(`/r/${code}/end`, { json: { a: 1 }, followRedirects: true });
+      expect(res.json()).toEqual({
+        method: 'POST',
+        script: '',
+        path: '/end',
+        query: '',
+        type: 'application/json',
+        body: '{"a":1}',
+      });
+    }
+    const put = await client.put('/r/302/end', { body: 'b', followRedirects: true });
+    expect(put.json()).toMatchObject({ method: 'PUT', body: 'b' });
+  });
+
+  it('keeps the mount point when the target is under it, and carries cookies along', async () => {
+    const app: App = (environ, start) => {
+      const path = environ.PATH_INFO;
+      const res =
+        path === '/login'
+          ? Response.redirect(`${environ.SCRIPT_NAME}/me`).setCookie('sid', 'abc', { path: '/app' })
+          : path === '/out'
+            ? Response.redirect('/elsewhere')
+            : Response.json({
+                script: environ.SCRIPT_NAME,
+                path,
+                cookie: environ.HTTP_COOKIE ?? null,
+              });
+      return res(environ, start);
+    };
+    const client = new Client(app, { baseUrl: 'https://example.com/app' });
+    const me = await client.get('/login', { followRedirects: true });
+    expect(me.json()).toEqual({ script: '/app', path: '/me', cookie: 'sid=abc' });
+    expect(me.request?.url).toBe('https://example.com/app/me');
+    const out = await client.get('/out', { followRedirects: true });
+    expect(out.json()).toEqual({ script: '', path: '/elsewhere', cookie: null });
+  });
+
+  it('follows a chain, and refuses another host, a loop past the limit and a stream to resend', async () => {
+    const client = new Client(redirecting);
+    const chain = await client.get('/r/301/r/302/r/308/end', { followRedirects: true });
+    expect(chain.history.map((r) => r.statusCode)).toEqual([301, 302, 308]);
+    expect(chain.json()).toMatchObject({ path: '/end' });
+
+    await expect(client.get('/r/302//example.org/x', { followRedirects: true })).rejects.toThrow(
+      /another host/,
+    );
+    const loop = new Client((_, start) => {
+      start('302 Found', [
+        ['Content-Type', 'text/plain'],
+        ['Location', '/again'],
+      ]);
+      return [];
+    });
+    await expect(loop.get('/', { followRedirects: true })).rejects.toThrow(
+      /more than 20 redirects/,
+    );
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('x'));
+        controller.close();
+      },
+    });
+    await expect(
+      client.post('/r/307/end', { body: stream, followRedirects: true }),
+    ).rejects.toThrow(/stream/);
+  });
+
+  it('passes lint on every hop', async () => {
+    const checked = lint(redirecting);
+    const res = await new Client(checked).post('/r/303/r/307/end', {
+      form: { a: '1' },
+      followRedirects: true,
+    });
+    expect(res.statusCode).toBe(200);
+    checked.assertClosed();
+    expect(checked.violations).toEqual([]);
   });
 });
