@@ -63,6 +63,20 @@ export function parseStatus(status: unknown): { code: number; reason: string } {
  */
 const CHECKED_NAMES = new Set<string>();
 
+/**
+ * True when a header value can be sent by an HTTP/1.1 server: tab, space, visible ASCII and
+ * Latin-1 only (no CR, LF, NUL or other control character; nothing above U+00FF).
+ *
+ * @example
+ * ```ts
+ * isFieldValue('text/html; charset=utf-8'); // true
+ * isFieldValue('a\r\nSet-Cookie: x=1');      // false
+ * ```
+ */
+export function isFieldValue(value: string): boolean {
+  return !unsafeValue(value);
+}
+
 /** True when a header value has a character no server can send; a loop beats a regular expression on short values. */
 function unsafeValue(value: string): boolean {
   if (value.length > 64) return UNSAFE_VALUE.test(value);

@@ -8,7 +8,14 @@ export {
   splitHost,
 } from './environ.js';
 export { consoleErrors, describeError, errorStream, ProtocolError } from './errors.js';
-export { checkHeaders, getHeader, isHopByHop, isToken, parseStatus } from './headers.js';
+export {
+  checkHeaders,
+  getHeader,
+  isFieldValue,
+  isHopByHop,
+  isToken,
+  parseStatus,
+} from './headers.js';
 export { createInput, emptyInput, type InputSource } from './input.js';
 export {
   type BufferedResponse,

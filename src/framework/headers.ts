@@ -3,7 +3,7 @@
  * with the global fetch `Headers`.
  */
 import { headerKey } from '../core/environ.js';
-import { isToken } from '../core/headers.js';
+import { isFieldValue, isToken } from '../core/headers.js';
 import type { Environ, Header } from '../core/types.js';
 
 /** Header input: a record (arrays become repeats), pairs, or a fetch `Headers`. */
@@ -11,8 +11,6 @@ export type HeadersInit =
   | Record<string, string | readonly string[] | undefined>
   | Iterable<readonly [string, string]>
   | HeaderList;
-
-const UNSAFE_VALUE = /[\r\n\0]/;
 
 /** Names already found to be tokens: a response sets the same few names over and over. */
 const KNOWN_NAMES = new Set<string>();
@@ -23,8 +21,10 @@ function checked(name: string, value: string): Header {
     if (KNOWN_NAMES.size < 500) KNOWN_NAMES.add(name);
   }
   const text = typeof value === 'string' ? value : String(value);
-  if (UNSAFE_VALUE.test(text)) {
-    throw new TypeError(`header ${name} has CR, LF or NUL in its value`);
+  if (!isFieldValue(text)) {
+    throw new TypeError(
+      `header ${name} has a character no server can send in its value (CR, LF or NUL, another control character, or one above U+00FF)`,
+    );
   }
   return [name, text];
 }

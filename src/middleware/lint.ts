@@ -6,7 +6,7 @@
  * around apps (to check servers and adapters) and around servers' apps (to check apps).
  */
 import { ProtocolError } from '../core/errors.js';
-import { isHopByHop, isToken } from '../core/headers.js';
+import { isFieldValue, isHopByHop, isToken } from '../core/headers.js';
 import type {
   App,
   AppIterable,
@@ -265,7 +265,10 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
       'a "Status" header is not allowed; use the status argument',
     );
     check(typeof value === 'string', `header ${name} must have a string value`);
-    check(!/[\r\n\0]/.test(value), `header ${name} must not contain CR, LF or NUL`);
+    check(
+      isFieldValue(value),
+      `header ${name} must not contain CR, LF, NUL, another control character or one above U+00FF`,
+    );
     check(!isHopByHop(name), `header ${name} is hop-by-hop`);
     if (name.toLowerCase() === 'content-type') contentType = true;
   }

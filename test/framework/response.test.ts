@@ -107,6 +107,9 @@ describe('Response', () => {
     expect(() => response.headers.set('X-Bad', 'a\r\nSet-Cookie: evil=1')).toThrow(/CR, LF or NUL/);
     expect(() => response.headers.add('Bad Name', 'x')).toThrow(/not a token/);
     expect(() => new HeaderList({ 'X-Nul': 'a\0b' })).toThrow();
+    expect(() => response.headers.set('X-Ctl', 'a\x01b')).toThrow(/control character/);
+    expect(() => response.headers.set('X-Mark', 'done ✓')).toThrow(/above U\+00FF/);
+    expect(response.headers.set('X-Latin', 'café\tau lait').get('X-Latin')).toBe('café\tau lait');
   });
 
   it('sets cookies with every attribute, each its own Set-Cookie', async () => {

@@ -138,6 +138,14 @@ describe('lint: what an app does', () => {
       /CR, LF/,
     ],
     [
+      'a header value above U+00FF',
+      (_, s) => {
+        s('200 OK', [...TEXT, ['X', 'done ✓']]);
+        return [];
+      },
+      /above U\+00FF/,
+    ],
+    [
       'a hop-by-hop header',
       (_, s) => {
         s('200 OK', [...TEXT, ['Keep-Alive', '5']]);
