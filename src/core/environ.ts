@@ -7,20 +7,20 @@ import { consoleErrors } from './errors.js';
 import { emptyInput } from './input.js';
 import type { Environ, WsgiErrors, WsgiInput } from './types.js';
 
+/** Header name → environ key, `''` for a name that is dropped; bounded, as names are the client's. */
 const KEY_CACHE = new Map<string, string>();
+
+function computeKey(name: string): string {
+  const upper = name.toUpperCase().replaceAll('-', '_');
+  return upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`;
+}
 
 /**
  * The environ key for a request header: `content-type` → `CONTENT_TYPE`,
  * `x-forwarded-for` → `HTTP_X_FORWARDED_FOR`.
  */
 export function headerKey(name: string): string {
-  let key = KEY_CACHE.get(name);
-  if (key === undefined) {
-    const upper = name.toUpperCase().replaceAll('-', '_');
-    key = upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`;
-    if (KEY_CACHE.size < 1000) KEY_CACHE.set(name, key);
-  }
-  return key;
+  return KEY_CACHE.get(name) || computeKey(name);
 }
 
 /**
@@ -31,9 +31,12 @@ export function headerKey(name: string): string {
  * header its proxy vouches for.
  */
 export function addHeader(environ: Environ, name: string, value: string): void {
-  if (name.includes('_')) return;
-  const key = headerKey(name);
-  if (key === 'CONTENT_LENGTH') return;
+  let key = KEY_CACHE.get(name);
+  if (key === undefined) {
+    key = name.includes('_') ? '' : computeKey(name);
+    if (KEY_CACHE.size < 1000) KEY_CACHE.set(name, key);
+  }
+  if (key === '' || key === 'CONTENT_LENGTH') return;
   const previous = environ[key];
   if (typeof previous !== 'string') environ[key] = value;
   else environ[key] = previous + (key === 'HTTP_COOKIE' ? '; ' : ', ') + value;
