@@ -85,7 +85,7 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     return environ;
   },
 
-  result(response, body, base64, event) {
+  result(response, body, base64, event, settings) {
     const result: AlbResult = {
       statusCode: response.statusCode,
       statusDescription: `${response.statusCode} ${response.reason}`,
@@ -103,7 +103,14 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     for (const [lower, [name, values]] of groups) {
       if (lower !== 'set-cookie') put(headers, name, values.join(', '));
       else if (values.length === 1) put(headers, name, values[0]!);
-      else for (let i = 0; i < values.length && i < 512; i++) headers[cookieName(i)] = values[i]!;
+      else {
+        for (let i = 0; i < values.length && i < 512; i++) headers[cookieName(i)] = values[i]!;
+        if (values.length > 512) {
+          settings.logger(
+            `tsgi: ALB single-value mode has 512 spellings of Set-Cookie; ${values.length - 512} of ${values.length} cookies were left out. Turn on multi-value headers on the target group`,
+          );
+        }
+      }
     }
     result.headers = headers;
     return result;

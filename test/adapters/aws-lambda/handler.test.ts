@@ -635,6 +635,20 @@ describe('result shapes', () => {
     expect(result.multiValueHeaders).toEqual({ 'Set-Cookie': THREE_COOKIES });
   });
 
+  it('ALB single-value mode: 512 cookies fit; past that the rest is left out and logged', async () => {
+    const cookies = Array.from({ length: 515 }, (_, i) => `c${i}=${i}`);
+    const app = fixed('200 OK', [
+      ['Content-Type', 'text/plain'],
+      ...cookies.map((cookie): Header => ['Set-Cookie', cookie]),
+    ]);
+    const { result, log } = await call('alb', app);
+    const sent = Object.entries(result.headers as Record<string, string>)
+      .filter(([name]) => name.toLowerCase() === 'set-cookie')
+      .map(([, value]) => value);
+    expect(sent).toEqual(cookies.slice(0, 512));
+    expect(log.lines.join('\n')).toContain('3 of 515 cookies were left out');
+  });
+
   it('v1 sends a single Set-Cookie in multiValueHeaders too', async () => {
     const app = fixed(
       '200 OK',
