@@ -111,7 +111,13 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       out.end();
       return;
     }
-    const response = await runApp(app, request);
+    // The client may leave while the app works on its first chunk: the runner then closes it.
+    const gone = new Promise<void>((resolve) => responseStream.once('close', () => resolve()));
+    const response = await runApp(app, request, { gone });
+    if (responseStream.destroyed) {
+      await response.body.return();
+      return;
+    }
     const out = runtime.HttpResponseStream.from(
       responseStream,
       prelude(response.statusCode, response.headers),

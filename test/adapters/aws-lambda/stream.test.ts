@@ -186,6 +186,26 @@ describe('streamHandler', () => {
     expect(produced).toBeLessThanOrEqual(2);
   });
 
+  it('closes the app when the client goes away before its first chunk', async () => {
+    let closes = 0;
+    const client = new ClientStream();
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
+      // Waits for an event that never comes; only close() can end it.
+      return {
+        [Symbol.asyncIterator]() {
+          return { next: () => new Promise<IteratorResult<string>>(() => {}) };
+        },
+        close() {
+          closes++;
+        },
+      };
+    };
+    setTimeout(() => client.destroy(), 10);
+    await streamHandler(app)(buildEvent('function-url', { path: '/' }), client, {});
+    expect(closes).toBe(1);
+  });
+
   it('aborts the stream when the app fails after the headers went out', async () => {
     const counter = { closes: 0 };
     const log = captureLog();
