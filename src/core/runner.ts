@@ -19,9 +19,18 @@ export interface RunOptions {
    */
   waitUntil?: (promise: Promise<unknown>) => void;
   /**
-   * Settles when the client has gone away (a streaming server's connection closed). While the
-   * runner waits for the app's first chunk it then stops waiting and closes the app at once;
-   * nothing is sent. After that point the adapter stops the body itself.
+   * Settles (either way) when the client has gone away, for a streaming server whose connection
+   * can close. While the runner waits for the app's first chunk it then stops waiting, ends the
+   * iteration and runs close(), and resolves with a response that is not to be sent. An async
+   * generator cannot be interrupted: its `finally` blocks run once its current `await` settles.
+   * After the first chunk the adapter stops the body itself (`body.return()`).
+   *
+   * @example
+   * ```ts
+   * const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+   * const response = await runApp(app, environ, { gone });
+   * if (res.destroyed) return; // the app has been closed already
+   * ```
    */
   gone?: PromiseLike<unknown>;
 }
@@ -390,15 +399,13 @@ export async function runApp(
   }
 }
 
-/**
- * The app finished (or was stopped) before the head went out: the whole body is known. Returns
- * the response itself when no async close() is pending, so the common case allocates no promise.
- */
 /** The step that stands for "the client has gone" while the app works on its first chunk. */
 const GONE: Step = { done: true };
 
 function untilGone(step: PromiseLike<Step>, gone: PromiseLike<unknown>): Promise<Step> {
-  return Promise.race([step, Promise.resolve(gone).then(() => GONE)]);
+  // However `gone` settles, it means the same: no one is left to answer.
+  const left = () => GONE;
+  return Promise.race([step, Promise.resolve(gone).then(left, left)]);
 }
 
 /** The app closed early because no one is left to answer; the adapter sends nothing. */
@@ -419,6 +426,11 @@ async function abandoned(
   return { ...head, body: onlyChunk(EMPTY), complete: EMPTY };
 }
 
+/**
+ * The app finished (or was stopped) before the head went out: the whole body is known. Returns
+ * the response itself when no async close() is pending, so the common case allocates no promise.
+ * Nothing has been sent, so a close() that failed turns it into the 500, as on a buffered platform.
+ */
 function completed(
   exchange: Exchange,
   result: AppIterable | undefined,
@@ -435,7 +447,14 @@ function completed(
     body: new ResponseBody(exchange, result, undefined),
     complete: concatBytes(exchange.chunks, exchange.size),
   };
-  return closing ? closing.then(() => response) : response;
+  const settled = () => (exchange.closeFailure ? closeFailed(exchange) : response);
+  return closing ? closing.then(settled) : settled();
+}
+
+/** The 500 for a response whose close() failed before anything was sent (already logged). */
+function closeFailed(exchange: Exchange): StreamedResponse {
+  const failed = exchange.failure(exchange.closeFailure!.error, true);
+  return { ...failed, body: onlyChunk(failed.body), complete: failed.body };
 }
 
 async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
