@@ -36,6 +36,21 @@ export function isHopByHop(name: string): boolean {
 /** `"200 OK"`: three digits from 100 to 599, one space, a reason phrase a server can send. */
 const STATUS = /^([1-5]\d\d) ([\t\x20-\x7e\x80-\xff]*)$/;
 
+/**
+ * True for a status line a server can send: three digits from 100 to 599, one space, and a
+ * non-empty reason phrase of tab, space, visible ASCII and Latin-1.
+ *
+ * @example
+ * ```ts
+ * isStatusLine('404 Not Found'); // true
+ * isStatusLine('200');           // false
+ * ```
+ */
+export function isStatusLine(status: string): boolean {
+  const match = STATUS.exec(status);
+  return match !== null && match[2]!.trim() !== '';
+}
+
 /** Parses and checks a status line; throws a {@link ProtocolError} naming the rule it breaks. */
 let lastStatus: unknown = {}; // no app can pass this object
 let lastParsed = { code: 0, reason: '' };
@@ -46,13 +61,12 @@ export function parseStatus(status: unknown): { code: number; reason: string } {
   if (typeof status !== 'string') {
     throw new ProtocolError(`status must be a string like "200 OK", got ${typeof status}`);
   }
-  const match = STATUS.exec(status);
-  if (!match || match[2]!.trim() === '') {
+  if (!isStatusLine(status)) {
     throw new ProtocolError(
       `status must be three digits (100-599), one space and a reason phrase, like "200 OK"; got ${JSON.stringify(status)}`,
     );
   }
-  lastParsed = { code: Number(match[1]), reason: match[2]! };
+  lastParsed = { code: Number(status.slice(0, 3)), reason: status.slice(4) };
   lastStatus = status;
   return lastParsed;
 }

@@ -13,6 +13,7 @@ export {
   getHeader,
   isFieldValue,
   isHopByHop,
+  isStatusLine,
   isToken,
   parseStatus,
 } from './headers.js';

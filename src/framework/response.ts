@@ -3,6 +3,7 @@
  * so a view's answer is sent with `return response(environ, startResponse)`.
  */
 import { streamChunks, utf8 } from '../core/bytes.js';
+import { isStatusLine } from '../core/headers.js';
 import { statusForbidsBody, statusLine } from '../core/status.js';
 import type { AppIterable, Chunk, Environ, StartResponse } from '../core/types.js';
 import { CALL, CallableObject } from './callable.js';
@@ -31,7 +32,6 @@ export interface ResponseInit {
   contentType?: string;
 }
 
-const STATUS = /^([1-5]\d\d) ([^\r\n\0]+)$/;
 /** Headers that describe a body; 1xx, 204 and 304 leave them out (SPEC §3, and lint requires it). */
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-range'];
 
@@ -125,10 +125,10 @@ export class Response extends CallableObject {
       this.statusCode = value;
       return;
     }
-    const match = STATUS.exec(String(value).trim());
-    if (match) {
-      this.#status = match[0];
-      this.#statusCode = Number(match[1]);
+    const line = String(value).trim();
+    if (isStatusLine(line)) {
+      this.#status = line;
+      this.#statusCode = Number(line.slice(0, 3));
       return;
     }
     if (/^\d+$/.test(String(value).trim())) {

@@ -6,7 +6,7 @@
  * around apps (to check servers and adapters) and around servers' apps (to check apps).
  */
 import { ProtocolError } from '../core/errors.js';
-import { isFieldValue, isHopByHop, isToken } from '../core/headers.js';
+import { isFieldValue, isHopByHop, isStatusLine, isToken } from '../core/headers.js';
 import type {
   App,
   AppIterable,
@@ -35,7 +35,6 @@ export interface LintOptions {
   onViolation?: (error: LintError) => void;
 }
 
-const STATUS = /^[1-5]\d\d [^\r\n\0]+$/;
 const REQUIRED_STRINGS = [
   'REQUEST_METHOD',
   'SCRIPT_NAME',
@@ -246,7 +245,10 @@ function wrapInputAndErrors(environ: Environ, check: Check): void {
 
 function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check): void {
   check(typeof status === 'string', 'status must be a string');
-  check(STATUS.test(status as string), `status ${JSON.stringify(status)} must look like "200 OK"`);
+  check(
+    isStatusLine(status as string),
+    `status ${JSON.stringify(status)} must look like "200 OK" (a reason of visible ASCII or Latin-1)`,
+  );
   check(Array.isArray(headers), 'headers must be an array of [name, value] pairs');
   const code = Number((status as string).slice(0, 3));
   let contentType = false;

@@ -109,6 +109,11 @@ describe('Response', () => {
     expect(() => new HeaderList({ 'X-Nul': 'a\0b' })).toThrow();
     expect(() => response.headers.set('X-Ctl', 'a\x01b')).toThrow(/control character/);
     expect(() => response.headers.set('X-Mark', 'done ✓')).toThrow(/above U\+00FF/);
+    expect(() => {
+      response.status = '200 Done ✓';
+    }).toThrow(/not a code or a line/);
+    response.status = '200 Très bien';
+    expect([response.status, response.statusCode]).toEqual(['200 Très bien', 200]);
     expect(response.headers.set('X-Latin', 'café\tau lait').get('X-Latin')).toBe('café\tau lait');
   });
 

@@ -138,6 +138,14 @@ describe('lint: what an app does', () => {
       /CR, LF/,
     ],
     [
+      'a control character in the reason phrase',
+      (_, s) => {
+        s('200 Done \u0001', TEXT);
+        return [];
+      },
+      /must look like "200 OK"/,
+    ],
+    [
       'a header value above U+00FF',
       (_, s) => {
         s('200 OK', [...TEXT, ['X', 'done ✓']]);
