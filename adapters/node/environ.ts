@@ -44,7 +44,10 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   const host =
     absolute?.host ||
     (req.headers.host ?? `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`);
-  const [serverName, serverPort] = splitHost(host, scheme);
+  const [serverName, serverPort] = splitHost(
+    host,
+    absolute ? (absolute.protocol === 'https:' ? 'https' : 'http') : scheme,
+  );
   const contentLength = declaredLength(req);
   const environ = createEnviron({
     method: req.method ?? 'GET',
@@ -66,6 +69,8 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   });
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) addHeader(environ, raw[i]!, raw[i + 1]!);
+  // Host is ignored for an absolute-form target, so what reads HTTP_HOST sees the same host.
+  if (absolute?.host) environ.HTTP_HOST = absolute.host;
   return environ;
 }
 

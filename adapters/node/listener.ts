@@ -2,6 +2,7 @@
  * The Node request listener: one request in, through the core runner, one response out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import {
   type App,
   type BufferedResponse,
@@ -237,7 +238,10 @@ async function handle(
     const socket = res.socket;
     if (!socket) res.destroy();
     else if (req.httpVersion === '1.0' && !hasHeader(response.headers, 'content-length')) {
-      socket.resetAndDestroy();
+      // Only a plain TCP socket can be reset; a TLS one is destroyed, which ends it without
+      // close_notify, so a TLS client can tell the cut too.
+      if ((socket as TLSSocket).encrypted) socket.destroy();
+      else socket.resetAndDestroy();
     } else socket.end();
     return;
   }

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
-import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerHandle, serve, urlFor } from '../../../adapters/node/index.js';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { nodeListener, type ServerHandle, serve, urlFor } from '../../../adapters/node/index.js';
 import type { App, Environ } from '../../../src/index.js';
 import { errorStream } from '../../../src/index.js';
 import { lint } from '../../../src/middleware/index.js';
+import { TEST_CERT, TEST_KEY } from './_tls.js';
 
 /** A request over a real socket; resolves with the response once its head arrives. */
 function send(
@@ -85,7 +88,7 @@ describe('serve', () => {
     expect(environ.QUERY_STRING).toBe('q=1');
     expect(environ.SERVER_NAME).toBe('example.test');
     expect(environ.SERVER_PORT).toBe('81');
-    expect(environ.HTTP_HOST).toBe('other.test');
+    expect(environ.HTTP_HOST).toBe('example.test:81');
   });
 
   it('builds environ from the request (SPEC §2, §6)', async () => {
@@ -197,7 +200,7 @@ describe('serve', () => {
     await arrived.promise;
     const left = performance.now();
     socket.destroy();
-    // Without the fix close() would never run: the test would time out.
+    // close() must run soon after the client leaves; waiting for the next event would be never.
     expect((await closed.promise) - left).toBeLessThan(5_000);
   });
 
@@ -235,6 +238,44 @@ describe('serve', () => {
     });
     expect(received).toContain('part1');
     expect(outcome).toBe('ECONNRESET');
+  });
+
+  it('over TLS, ends an HTTP/1.0 response cut by an app error without a crash', async () => {
+    const failures = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        yield 'part1';
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('mid-body failure');
+      })();
+    };
+    const tlsServer = createHttpsServer(
+      { key: TEST_KEY, cert: TEST_CERT },
+      nodeListener(app, { errors }),
+    );
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = tlsServer.address() as AddressInfo;
+      const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+      socket.write('GET /cut HTTP/1.0\r\n\r\n');
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk.toString();
+      });
+      await new Promise<void>((resolve) => {
+        socket.on('close', () => resolve());
+        socket.on('error', () => {});
+      });
+      expect(received).toContain('part1');
+      const crashed = failures.mock.calls.some((call) =>
+        String(call[0]).includes('adapter failure'),
+      );
+      expect(crashed).toBe(false);
+    } finally {
+      failures.mockRestore();
+      await new Promise((resolve) => tlsServer.close(resolve));
+    }
   });
 
   it('honours backpressure: a client that stops reading stops the app', async () => {
