@@ -75,23 +75,31 @@ function isFetchResponse(value: unknown): value is globalThis.Response {
   return FetchResponse !== undefined && value instanceof FetchResponse;
 }
 
+/** The codings fetch undoes itself; a list with any other is passed through undecoded. */
+const FETCH_DECODES = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
+
+/** True when `fetch()` has decoded the body this Content-Encoding describes. */
+function decodedByFetch(fetched: globalThis.Response, encoding: string): boolean {
+  if (fetched.url === '') return false; // made with `new Response()`: sent exactly as given
+  return encoding.split(',').every((coding) => FETCH_DECODES.has(coding.trim().toLowerCase()));
+}
+
 /**
  * A fetch Response as a tsgi one: status, headers (each Set-Cookie its own) and the body
  * streamed. Hop-by-hop headers and Content-Length are dropped: the server frames the body, and
  * fetch may already have decoded what a network response's length described.
  *
  * A Response that came from `fetch()` (its `url` is set; one made with `new Response()` has
- * `url === ''`) also loses Content-Encoding: fetch has already decoded gzip, deflate or br, so
- * the bytes it streams are no longer what that header describes. A Response built by hand keeps
- * it, since its body is sent exactly as given.
+ * `url === ''`) also loses Content-Encoding when fetch has decoded it (gzip, deflate, br): the
+ * bytes it streams are no longer what that header describes. A coding fetch does not know
+ * (zstd on Node 20) is left as it is, header and bytes; so is a Response built by hand.
  */
 function fromFetchResponse(fetched: globalThis.Response): Response {
-  const decoded = fetched.url !== '';
   const headers: [string, string][] = [];
   for (const [name, value] of fetched.headers) {
     const lower = name.toLowerCase();
     if (lower === 'set-cookie' || lower === 'content-length' || isHopByHop(lower)) continue;
-    if (decoded && lower === 'content-encoding') continue;
+    if (lower === 'content-encoding' && decodedByFetch(fetched, value)) continue;
     headers.push([name, value]);
   }
   for (const cookie of fetched.headers.getSetCookie()) headers.push(['Set-Cookie', cookie]);

@@ -120,6 +120,25 @@ describe('App', () => {
     }
   });
 
+  it('keeps Content-Encoding and the bytes of a fetch() Response in a coding fetch does not decode', async () => {
+    const encoded = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]); // opaque to Node 20's fetch
+    const upstream = createServer((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'zstd' });
+      res.end(encoded);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = upstream.address() as AddressInfo;
+      const app = new App();
+      app.route('/proxy', () => fetch(`http://127.0.0.1:${port}/`));
+      const res = await call(app, 'GET', '/proxy');
+      expect(res.header('content-encoding')).toBe('zstd');
+      expect([...res.body]).toEqual([...encoded]);
+    } finally {
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+
   it('keeps Content-Encoding on a fetch Response built by hand, whose body is sent as given', async () => {
     const gzipped = gzipSync('hello');
     const app = new App();
