@@ -96,6 +96,33 @@ export function decodePath(raw: string): string {
   }
 }
 
+/** What a path keeps as it is in a URL: RFC 3986 pchar and `/`. `%` is encoded: it was decoded. */
+const NOT_IN_PATH = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
+
+function escapeForPath(char: string): string {
+  try {
+    return encodeURIComponent(char);
+  } catch {
+    return '%EF%BF%BD'; // a lone surrogate has no UTF-8 form: U+FFFD, as an encoder would send
+  }
+}
+
+/**
+ * A decoded path (SCRIPT_NAME, PATH_INFO) percent-encoded again for a URL: the inverse of
+ * {@link decodePath}. Everything but RFC 3986 pchar and `/` is encoded, `%`, `?` and `#`
+ * included.
+ *
+ * @example
+ * ```ts
+ * encodePath('/café/100%');   // '/caf%C3%A9/100%25'
+ * encodePath('/a?b#c');       // '/a%3Fb%23c'
+ * ```
+ */
+export function encodePath(path: string): string {
+  NOT_IN_PATH.lastIndex = 0;
+  return NOT_IN_PATH.test(path) ? path.replace(NOT_IN_PATH, escapeForPath) : path;
+}
+
 /**
  * SERVER_NAME and SERVER_PORT from a Host header (SPEC §2): the port from Host, else
  * `forwardedPort`, else the scheme's default. Handles `[v6]:port`.

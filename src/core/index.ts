@@ -4,6 +4,7 @@ export {
   createEnviron,
   decodePath,
   type EnvironInit,
+  encodePath,
   headerKey,
   splitHost,
 } from './environ.js';

@@ -2,6 +2,7 @@
  * The App (Flask's `Flask`): routes, hooks and error handlers around Request and Response.
  * It is itself an app, and delegates each call to its replaceable `wsgiApp` (SPEC §1).
  */
+import { encodePath } from '../core/environ.js';
 import { isHopByHop } from '../core/headers.js';
 import type { AppIterable, Environ, StartResponse } from '../core/types.js';
 import { BaseApp } from './callable.js';
@@ -318,12 +319,8 @@ export class Application extends BaseApp {
       this.router.match('GET', `${request.path}/`).kind !== 'none'
     ) {
       const query = request.queryString ? `?${request.queryString}` : '';
-      // PATH_INFO is decoded: encode again what would end the path or not be a valid URI, and
-      // `%`, which came from `%25` (left alone, `/100%25` would redirect to `/100%/`).
-      const target = `${request.scriptRoot}${request.path}/`.replace(
-        /[^\x21-\x7E]|[?#%]/gu,
-        encodeURIComponent,
-      );
+      // PATH_INFO is decoded: encode it again (`%` too, which came from `%25`).
+      const target = encodePath(`${request.scriptRoot}${request.path}/`);
       return Response.redirect(target + query, 308);
     }
     throw new NotFound();

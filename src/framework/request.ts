@@ -3,6 +3,7 @@
  * on first use, so a request that never looks at its cookies never parses them.
  */
 import { concatBytes, fromUtf8 } from '../core/bytes.js';
+import { encodePath } from '../core/environ.js';
 import type { Environ, WsgiInput } from '../core/types.js';
 import { parseCookies } from './cookies.js';
 import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from './exceptions.js';
@@ -31,7 +32,6 @@ export const DEFAULT_LIMITS: Readonly<Required<RequestLimits>> = {
  * Characters encoded when a decoded path is put back into a URL: all but RFC 3986 pchar and `/`.
  * `%` is among them, since a decoded `%` came from `%25` and must go back as `%25`.
  */
-const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
 
 type Form = { form: MultiDict<string>; files: MultiDict<UploadedFile> };
 
@@ -287,8 +287,4 @@ export class Request {
     })();
     return this.#form;
   }
-}
-
-function encodePath(path: string): string {
-  return path.replace(PATH_UNSAFE, (char) => encodeURIComponent(char));
 }

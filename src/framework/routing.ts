@@ -3,6 +3,7 @@
  * Static rules are found with one Map lookup; dynamic ones are bucketed by their first path
  * segment, so a table of a hundred routes costs a request a handful of regex tests at most.
  */
+import { encodePath } from '../core/environ.js';
 
 /** Turns a path segment into a typed value and back. */
 export interface Converter {
@@ -95,12 +96,10 @@ export type Match<H> =
 
 const PARAM = /<(?:([A-Za-z_][A-Za-z0-9_]*):)?([A-Za-z_][A-Za-z0-9_]*)>/g;
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
-/** Characters a built URL path keeps as they are (RFC 3986 pchar, plus `/` between segments). */
-const UNSAFE_SEGMENT = /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu;
-
+/** A value in a built URL: `/` kept only where the converter allows it (a `path` parameter). */
 function encodeSegment(text: string, slashes: boolean): string {
-  const encoded = text.replace(UNSAFE_SEGMENT, (char) => encodeURIComponent(char));
-  return slashes ? encoded.replaceAll('%2F', '/') : encoded;
+  const encoded = encodePath(text);
+  return slashes ? encoded : encoded.replaceAll('/', '%2F');
 }
 
 function firstSegment(path: string): string {

@@ -1,10 +1,10 @@
 import { concatBytes, fromUtf8 } from '../core/bytes.js';
-import { decodePath } from '../core/environ.js';
+import { decodePath, encodePath } from '../core/environ.js';
 import { errorStream } from '../core/errors.js';
 import { runApp } from '../core/runner.js';
 import type { App, Environ, Header } from '../core/types.js';
 import { CookieJar } from './cookies.js';
-import { buildEnviron, type EnvironOptions, encodePath, headerPairs } from './environ-builder.js';
+import { buildEnviron, type EnvironOptions, headerPairs } from './environ-builder.js';
 
 /** The request a {@link TestResponse} answers. */
 export interface TestRequest {

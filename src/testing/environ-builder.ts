@@ -1,5 +1,5 @@
 import { utf8 } from '../core/bytes.js';
-import { addHeader, createEnviron, decodePath, splitHost } from '../core/environ.js';
+import { addHeader, createEnviron, decodePath, encodePath, splitHost } from '../core/environ.js';
 import { errorStream } from '../core/errors.js';
 import { createInput, type InputSource } from '../core/input.js';
 import type { Environ, WsgiErrors } from '../core/types.js';
@@ -48,14 +48,6 @@ export interface EnvironOptions {
   errors?: WsgiErrors;
   /** Extra environ keys (platform objects, middleware state). */
   extra?: Record<string, unknown>;
-}
-
-/** Characters encoded when a decoded path goes into a URL: all but RFC 3986 pchar and `/`. */
-const PATH_UNSAFE = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/gu;
-
-/** A decoded path (SCRIPT_NAME, PATH_INFO) percent-encoded again for a URL. */
-export function encodePath(path: string): string {
-  return path.replace(PATH_UNSAFE, (char) => encodeURIComponent(char));
 }
 
 function encodeParams(params: Record<string, string | readonly string[]>): string {

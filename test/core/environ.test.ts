@@ -4,6 +4,7 @@ import {
   consoleErrors,
   createEnviron,
   decodePath,
+  encodePath,
   errorStream,
   headerKey,
   splitHost,
@@ -37,6 +38,22 @@ describe('decodePath', () => {
   it('keeps + and spaces literal', () => {
     expect(decodePath('/foo+bar')).toBe('/foo+bar');
     expect(decodePath('/file name.xml')).toBe('/file name.xml');
+  });
+});
+
+describe('encodePath', () => {
+  it('encodes what decodePath decoded, % ? # and non-ASCII included, and keeps pchar and /', () => {
+    expect(encodePath('/café/100%/a?b#c d')).toBe('/caf%C3%A9/100%25/a%3Fb%23c%20d');
+    expect(encodePath("/keep-._~!$&'()*+,;=:@/")).toBe("/keep-._~!$&'()*+,;=:@/");
+    expect(encodePath('/a<b>{c}|^`"\\')).toBe('/a%3Cb%3E%7Bc%7D%7C%5E%60%22%5C');
+  });
+  it('round-trips through decodePath', () => {
+    for (const path of ['/café/x', '/100%/y', '/a b/c?d', '/emoji/😀', '/%/']) {
+      expect(decodePath(encodePath(path))).toBe(path);
+    }
+  });
+  it('turns a lone surrogate into U+FFFD instead of throwing', () => {
+    expect(encodePath('/a\uD800b')).toBe('/a%EF%BF%BDb');
   });
 });
 

@@ -210,6 +210,10 @@ describe('App', () => {
     app.route('/100%/', () => 'percent');
     const percent = await call(app, 'GET', '/100%25', { extra: { SCRIPT_NAME: '/50%' } });
     expect(percent.header('location')).toBe('/50%25/100%25/');
+    // Characters that are not valid in a URI at all are encoded too, as request.url does.
+    app.route('/a<b>{c}/', () => 'brackets');
+    const brackets = await call(app, 'GET', '/a%3Cb%3E%7Bc%7D');
+    expect(brackets.header('location')).toBe('/a%3Cb%3E%7Bc%7D/');
   });
 
   it('runs before hooks (which may answer) and after hooks (which see every response)', async () => {
