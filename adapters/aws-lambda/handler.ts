@@ -6,8 +6,10 @@ import {
   type App,
   type BufferedResponse,
   type Environ,
+  notAnAnswer,
   plainResponse,
   runAppBuffered,
+  unsendable,
 } from '../../src/core/index.js';
 import {
   attach,
@@ -133,7 +135,9 @@ export function handler(
     const kind = kindOf(event, settings);
     const request = requestFor(kind, event, context, settings);
     if (isRefusal(request)) return finish(kind, event, request, 'GET', settings);
-    const response = await runAppBuffered(app, request);
+    let response = await runAppBuffered(app, request);
+    const problem = notAnAnswer(response.statusCode);
+    if (problem !== undefined) response = unsendable(request, 'by Lambda', problem);
     return finish(kind, event, response, request.REQUEST_METHOD, settings);
   };
 }

@@ -3,7 +3,14 @@
  * as the metadata prelude, then each chunk as the app yields it, with backpressure.
  * For Function URLs (invoke mode RESPONSE_STREAM) and REST APIs in STREAM mode.
  */
-import { type App, type Header, runApp } from '../../src/core/index.js';
+import {
+  type App,
+  type BufferedResponse,
+  type Header,
+  notAnAnswer,
+  runApp,
+  unsendable,
+} from '../../src/core/index.js';
 import { groupHeaders, put, resolveSettings } from './_common.js';
 import { isRefusal, isWarmup, kindOf, requestFor } from './handler.js';
 import type { LambdaContext, LambdaEvent, LambdaOptions } from './types.js';
@@ -47,6 +54,20 @@ function prelude(statusCode: number, list: readonly Header[]): StreamPrelude {
     else put(headers, name, values.length === 1 ? values[0]! : values.join(', '));
   }
   return { statusCode, headers, cookies };
+}
+
+/** Sends an answer the handler made itself (a refusal, a 500) in one piece. */
+function sendWhole(
+  runtime: AwsLambdaRuntime,
+  stream: ResponseStream,
+  response: BufferedResponse,
+): void {
+  const out = runtime.HttpResponseStream.from(
+    stream,
+    prelude(response.statusCode, response.headers),
+  );
+  out.write(response.body);
+  out.end();
 }
 
 /** Resolves when the stream wants more, or has gone away (at once when it already has). */
@@ -103,12 +124,7 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
     }
     const request = requestFor(kind, event, context, settings);
     if (isRefusal(request)) {
-      const out = runtime.HttpResponseStream.from(
-        responseStream,
-        prelude(request.statusCode, request.headers),
-      );
-      out.write(request.body);
-      out.end();
+      sendWhole(runtime, responseStream, request);
       return;
     }
     // The client may leave while the app works on its first chunk: the runner then closes it.
@@ -116,6 +132,12 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
     const response = await runApp(app, request, { gone });
     if (responseStream.destroyed) {
       await response.body.return();
+      return;
+    }
+    const problem = notAnAnswer(response.statusCode);
+    if (problem !== undefined) {
+      await response.body.return();
+      sendWhole(runtime, responseStream, unsendable(request, 'by Lambda', problem));
       return;
     }
     const out = runtime.HttpResponseStream.from(

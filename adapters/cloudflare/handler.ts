@@ -13,13 +13,14 @@ import {
   createInput,
   decodePath,
   type Environ,
-  plainResponse,
+  notAnAnswer,
   type ResponseBodyIterator,
   type ResponseHead,
   runApp,
   type StreamedResponse,
   splitHost,
   statusForbidsBody,
+  unsendable,
 } from '../../src/index.js';
 
 /** What the adapter needs of Workers' `ExecutionContext` (the third argument of `fetch`). */
@@ -167,27 +168,16 @@ function toResponse(
   });
 }
 
-/** A response the fetch API cannot carry (a 1xx, a header that is not a ByteString): a 500. */
-function unrepresentable(environ: Environ, error: unknown, body: ResponseBodyIterator): Response {
+/** A response the fetch API cannot carry (a 1xx, a header it refuses): a 500. */
+function unrepresentable(environ: Environ, problem: string, body: ResponseBodyIterator): Response {
   void body.return();
-  const errors = environ['wsgi.errors'];
-  errors.write(
-    `tsgi: the app's response for ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO} cannot be sent as a fetch Response: ${
-      error instanceof Error ? error.message : String(error)
-    }\n`,
-  );
-  errors.flush();
-  const failed = plainResponse(500, 'Internal Server Error\n', environ.REQUEST_METHOD);
+  const failed = unsendable(environ, 'as a fetch Response', problem);
   return toResponse(failed, environ.REQUEST_METHOD === 'HEAD' ? null : failed.body);
 }
 
 /** The Response for the runner's result; synchronous unless the body has to be pulled. */
 function respond(environ: Environ, response: StreamedResponse): Response | Promise<Response> {
-  if (
-    response.statusCode < 200 ||
-    statusForbidsBody(response.statusCode) ||
-    environ.REQUEST_METHOD === 'HEAD'
-  ) {
+  if (statusForbidsBody(response.statusCode) || environ.REQUEST_METHOD === 'HEAD') {
     // The runner has already stopped the app and closed it: there is nothing to send.
     return toResponse(response, null);
   }
@@ -238,11 +228,17 @@ export function fetchHandler<Env = unknown>(
         ? { debug, waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) }
         : withoutCtx;
     const result = await runApp(app, environ, options);
+    const problem = notAnAnswer(result.statusCode);
+    if (problem !== undefined) return unrepresentable(environ, problem, result.body);
     try {
       const response = respond(environ, result);
       return response instanceof Promise ? await response : response;
     } catch (error) {
-      return unrepresentable(environ, error, result.body);
+      return unrepresentable(
+        environ,
+        error instanceof Error ? error.message : String(error),
+        result.body,
+      );
     }
   };
 }

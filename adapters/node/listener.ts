@@ -8,10 +8,12 @@ import {
   type BufferedResponse,
   type Environ,
   type Header,
+  notAnAnswer,
   ProtocolError,
   plainResponse,
   runApp,
   type StreamedResponse,
+  unsendable,
   type WsgiErrors,
 } from '../../src/index.js';
 import { declaredLength, requestEnviron } from './environ.js';
@@ -150,8 +152,8 @@ function hasHeader(headers: readonly Header[], lower: string): boolean {
  * response with no final one after it (the fetch adapter refuses it the same way).
  */
 function writeHead(res: ServerResponse, response: StreamedResponse, environ: Environ): boolean {
-  let problem = 'a 1xx status is an interim response, not an answer';
-  if (response.statusCode >= 200) {
+  let problem = notAnAnswer(response.statusCode);
+  if (problem === undefined) {
     try {
       res.writeHead(response.statusCode, response.reason, response.headers);
       return true;
@@ -160,12 +162,7 @@ function writeHead(res: ServerResponse, response: StreamedResponse, environ: Env
     }
   }
   void response.body.return();
-  const errors = environ['wsgi.errors'];
-  errors.write(
-    `tsgi: the app's response for ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO} cannot be sent by Node: ${problem}\n`,
-  );
-  errors.flush();
-  sendWhole(res, plainResponse(500, 'Internal Server Error\n', environ.REQUEST_METHOD));
+  sendWhole(res, unsendable(environ, 'by Node', problem));
   return false;
 }
 

@@ -28,8 +28,9 @@ export {
   runApp,
   runAppBuffered,
   type StreamedResponse,
+  unsendable,
 } from './runner.js';
-export { REASONS, statusForbidsBody, statusLine } from './status.js';
+export { notAnAnswer, REASONS, statusForbidsBody, statusLine } from './status.js';
 export type {
   App,
   AppIterable,

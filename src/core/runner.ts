@@ -6,7 +6,7 @@
 import { concatBytes, EMPTY, utf8 } from './bytes.js';
 import { describeError, ProtocolError } from './errors.js';
 import { checkHeaders, parseStatus } from './headers.js';
-import { statusForbidsBody, statusLine } from './status.js';
+import { notAnAnswer, statusForbidsBody, statusLine } from './status.js';
 import type { App, AppIterable, Environ, Header, StartResponse, Write } from './types.js';
 
 /** Options for running an app. */
@@ -289,6 +289,26 @@ export function plainResponse(code: number, text: string, method = 'GET'): Buffe
     ],
     body,
   };
+}
+
+/**
+ * The 500 an adapter sends when the app's response cannot go out on its platform (a 1xx status,
+ * see {@link notAnAnswer}; a header the platform refuses), with the reason on `wsgi.errors`.
+ * `how` completes "cannot be sent …": `'by Node'`, `'as a fetch Response'`.
+ *
+ * @example
+ * ```ts
+ * const problem = notAnAnswer(response.statusCode);
+ * if (problem) return unsendable(environ, 'by Lambda', problem);
+ * ```
+ */
+export function unsendable(environ: Environ, how: string, problem: string): BufferedResponse {
+  const errors = environ['wsgi.errors'];
+  errors.write(
+    `tsgi: the app's response for ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO} cannot be sent ${how}: ${problem}\n`,
+  );
+  errors.flush();
+  return plainResponse(500, 'Internal Server Error\n', environ.REQUEST_METHOD);
 }
 
 /**

@@ -76,6 +76,21 @@ export function statusLine(code: number): string {
   return `${code} ${REASONS[code] ?? 'Unknown'}`;
 }
 
+/**
+ * Why no platform can send this status as the answer to a request, or undefined. A 1xx is an
+ * interim response (RFC 9110 §15.2): Node would send it and then wait for a final one, fetch's
+ * Response refuses it, API Gateway answers 502. Adapters answer such an app with a 500.
+ *
+ * @example
+ * ```ts
+ * notAnAnswer(103); // 'a 1xx status is an interim response, not an answer'
+ * notAnAnswer(200); // undefined
+ * ```
+ */
+export function notAnAnswer(code: number): string | undefined {
+  return code < 200 ? 'a 1xx status is an interim response, not an answer' : undefined;
+}
+
 /** True when a response with this status carries no body (1xx, 204, 304). */
 export function statusForbidsBody(code: number): boolean {
   return code < 200 || code === 204 || code === 304;

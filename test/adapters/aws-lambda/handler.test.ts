@@ -188,6 +188,20 @@ describe.each(KINDS)('%s responses', (kind) => {
     },
   );
 
+  it('answers a 1xx status, which no front end can send as the answer, with a logged 500', async () => {
+    const log = captureLog();
+    const result = await handler((_environ, start) => {
+      start('103 Early Hints', [['Link', '</style.css>; rel=preload']]);
+      return [];
+    }, log)(buildEvent(kind, { path: '/early' }));
+    const response = decodeResult(kind, result);
+    expect(response.statusCode).toBe(500);
+    expect(Buffer.from(response.body).toString()).toBe('Internal Server Error\n');
+    expect(log.lines.join('\n')).toMatch(
+      /GET (\/\w+)?\/early cannot be sent by Lambda: a 1xx status/,
+    );
+  });
+
   it('answers a refused HEAD request without a body', async () => {
     const event = buildEvent(kind, {
       method: 'HEAD',

@@ -206,6 +206,20 @@ describe('streamHandler', () => {
     expect(closes).toBe(1);
   });
 
+  it('answers a 1xx status with a logged 500', async () => {
+    const client = new ClientStream();
+    const log = captureLog();
+    await streamHandler((_environ, start) => {
+      start('103 Early Hints', [['Link', '</style.css>; rel=preload']]);
+      return [];
+    }, log)(buildEvent('function-url', { path: '/early' }), client, {});
+    await finished(client);
+    const { metadata, body } = client.parts();
+    expect(metadata.statusCode).toBe(500);
+    expect(body.toString()).toBe('Internal Server Error\n');
+    expect(log.lines.join('\n')).toMatch(/cannot be sent by Lambda: a 1xx status/);
+  });
+
   it('aborts the stream when the app fails after the headers went out', async () => {
     const counter = { closes: 0 };
     const log = captureLog();
