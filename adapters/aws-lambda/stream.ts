@@ -128,7 +128,10 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       return;
     }
     // The client may leave while the app works on its first chunk: the runner then closes it.
-    const gone = new Promise<void>((resolve) => responseStream.once('close', () => resolve()));
+    const gone = () =>
+      new Promise<void>((resolve) =>
+        responseStream.destroyed ? resolve() : responseStream.once('close', () => resolve()),
+      );
     const response = await runApp(app, request, { gone });
     if (responseStream.destroyed) {
       await response.body.return();

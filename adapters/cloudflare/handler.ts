@@ -126,6 +126,19 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Settles when the client has gone: the request's signal aborts when the runtime sees the
+ * connection close (Deno, Bun, Node's servers; Workers with request signals enabled).
+ */
+function aborted(request: Request): Promise<void> {
+  const signal = request.signal as AbortSignal | undefined;
+  if (signal === undefined) return new Promise(() => {}); // a runtime without one: never known
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+}
+
+/**
  * A body the platform pulls: one chunk from the app per pull (a high-water mark of 0 keeps the
  * app from running ahead of a slow client); a cancel stops the app and runs its close().
  */
@@ -220,13 +233,13 @@ export function fetchHandler<Env = unknown>(
 ): FetchHandler<Env> {
   const basePath = normalizeBasePath(options.basePath);
   const debug = options.debug === true;
-  const withoutCtx = { debug };
   return async (request, env, ctx) => {
     const environ = buildEnviron(request, env, ctx, basePath);
+    const gone = () => aborted(request);
     const options =
       ctx && typeof ctx.waitUntil === 'function'
-        ? { debug, waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) }
-        : withoutCtx;
+        ? { debug, gone, waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) }
+        : { debug, gone };
     const result = await runApp(app, environ, options);
     const problem = notAnAnswer(result.statusCode);
     if (problem !== undefined) return unrepresentable(environ, problem, result.body);

@@ -202,7 +202,10 @@ async function handle(
   });
   // The client may leave while the app works on its first chunk (an event stream waiting for
   // its first event): the runner then closes the app at once.
-  const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+  const gone = () =>
+    new Promise<void>((resolve) =>
+      res.destroyed ? resolve() : res.once('close', () => resolve()),
+    );
   const response = await runApp(app, environ, { debug: options.debug ?? false, gone });
   if (overflow.over) {
     await response.body.return();

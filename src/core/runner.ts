@@ -19,20 +19,23 @@ export interface RunOptions {
    */
   waitUntil?: (promise: Promise<unknown>) => void;
   /**
-   * Settles (either way) when the client has gone away, for a streaming server whose connection
-   * can close. While the runner waits for the app's first chunk it then stops waiting, ends the
-   * iteration and runs close(), and resolves with a response that is not to be sent. An async
-   * generator cannot be interrupted: its `finally` blocks run once its current `await` settles.
-   * After the first chunk the adapter stops the body itself (`body.return()`).
+   * Tells when the client has gone away, for a streaming server whose connection can close:
+   * called only if the runner has to wait for the app's first chunk, it returns a promise that
+   * settles (either way) once the client is gone, at once if it already is. The runner then
+   * stops waiting, ends the iteration and runs close(), and resolves with a response that is not
+   * to be sent. An async generator cannot be interrupted: its `finally` blocks run once its
+   * current `await` settles. After the first chunk the adapter stops the body itself
+   * (`body.return()`). A function, so that a request answered at once costs nothing.
    *
    * @example
    * ```ts
-   * const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
+   * const gone = () =>
+   *   new Promise<void>((resolve) => (res.destroyed ? resolve() : res.once('close', () => resolve())));
    * const response = await runApp(app, environ, { gone });
    * if (res.destroyed) return; // the app has been closed already
    * ```
    */
-  gone?: PromiseLike<unknown>;
+  gone?: () => PromiseLike<unknown>;
 }
 
 /** Status and headers of a response. */
@@ -394,10 +397,14 @@ export async function runApp(
       return isThenable(response) ? await response : response;
     }
     source = iterableSource(result);
+    let gone: PromiseLike<unknown> | undefined;
     // Pull until the head is due: the first non-empty chunk, or the end of the body.
     while (exchange.chunks.length === 0 && !exchange.stop) {
       let step = source.next();
-      if (isThenable(step)) step = await (options.gone ? untilGone(step, options.gone) : step);
+      if (isThenable(step)) {
+        if (options.gone) gone ??= options.gone();
+        step = await (gone ? untilGone(step, gone) : step);
+      }
       if (step === GONE) return await abandoned(exchange, result, source);
       if (step.done) return await completed(exchange, result, source, false);
       exchange.push(step.value);

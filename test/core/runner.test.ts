@@ -710,7 +710,7 @@ describe('runner: the client goes away', () => {
         },
       };
     };
-    const running = runApp(app, buildEnviron({ path: '/' }), { gone });
+    const running = runApp(app, buildEnviron({ path: '/' }), { gone: () => gone });
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(closes).toBe(0);
     leave();

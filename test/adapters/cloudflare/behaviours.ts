@@ -278,6 +278,31 @@ export function describeFetchAdapter(runtime: string): void {
     });
 
     describe('streaming', () => {
+      it('closes an app still waiting for its first chunk when the request is aborted', async () => {
+        let closes = 0;
+        const app: App = (_environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
+          // Waits for an event that never comes; only close() can end it.
+          return {
+            [Symbol.asyncIterator]() {
+              return { next: () => new Promise<IteratorResult<string>>(() => {}) };
+            },
+            close() {
+              closes++;
+            },
+          };
+        };
+        const controller = new AbortController();
+        const answered = fetchHandler(app)(
+          new Request('http://example.com/events', { signal: controller.signal }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(closes).toBe(0);
+        controller.abort();
+        await answered;
+        expect(closes).toBe(1);
+      });
+
       it('delivers the first chunk before the app has finished', async () => {
         let finished = false;
         let release!: () => void;
