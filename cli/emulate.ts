@@ -13,8 +13,14 @@ import {
 } from '../adapters/aws-lambda/index.js';
 import { fetchHandler } from '../adapters/cloudflare/index.js';
 import { DEFAULT_MAX_BODY_SIZE, type RequestLog } from '../adapters/node/index.js';
-import { drained } from '../adapters/node/listener.js';
-import { type App, concatBytes, type Header, isHopByHop, plainResponse } from '../src/index.js';
+import {
+  type App,
+  concatBytes,
+  type Header,
+  isHopByHop,
+  plainResponse,
+  whenWritable,
+} from '../src/index.js';
 import { oneLine } from './errors.js';
 import { localContext } from './lambda.js';
 import type { Emulated } from './listener.js';
@@ -174,7 +180,7 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
         try {
           for (let step = await reader.read(); !step.done; step = await reader.read()) {
             log.bytes += step.value.byteLength;
-            if (!res.write(step.value)) await drained(res);
+            if (!res.write(step.value)) await whenWritable(res);
             if (res.destroyed) break;
           }
         } catch {

@@ -10,6 +10,8 @@ import {
   notAnAnswer,
   runApp,
   unsendable,
+  whenClosed,
+  whenWritable,
 } from '../../src/core/index.js';
 import { groupHeaders, put, resolveSettings } from './_common.js';
 import { isRefusal, isWarmup, kindOf, requestFor } from './handler.js';
@@ -70,22 +72,6 @@ function sendWhole(
   out.end();
 }
 
-/** Resolves when the stream wants more, or has gone away (at once when it already has). */
-function ready(stream: ResponseStream): Promise<void> {
-  if (stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-    stream.once('error', done);
-  });
-}
-
 /**
  * Wraps an app as a streaming Lambda handler: `awslambda.streamifyResponse` around a function
  * that writes the prelude with `awslambda.HttpResponseStream.from(...)` and then the body chunks
@@ -128,11 +114,7 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       return;
     }
     // The client may leave while the app works on its first chunk: the runner then closes it.
-    const gone = () =>
-      new Promise<void>((resolve) =>
-        responseStream.destroyed ? resolve() : responseStream.once('close', () => resolve()),
-      );
-    const response = await runApp(app, request, { gone });
+    const response = await runApp(app, request, { gone: () => whenClosed(responseStream) });
     if (responseStream.destroyed) {
       await response.body.return();
       return;
@@ -152,7 +134,7 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       // either way, leaving the loop stops the app and runs its close().
       for await (const chunk of response.body) {
         if (out.destroyed) break;
-        if (chunk.byteLength > 0 && !out.write(chunk)) await ready(out);
+        if (chunk.byteLength > 0 && !out.write(chunk)) await whenWritable(out);
         if (out.destroyed) break;
       }
     } catch (error) {

@@ -15,6 +15,8 @@ import {
   type StreamedResponse,
   unsendable,
   type WsgiErrors,
+  whenClosed,
+  whenWritable,
 } from '../../src/index.js';
 import { declaredLength, requestEnviron } from './environ.js';
 
@@ -67,19 +69,6 @@ async function* limitBody(
     }
     yield chunk;
   }
-}
-
-/** Resolves when the response can take more data, or when the client has gone. */
-export function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /**
@@ -202,11 +191,10 @@ async function handle(
   });
   // The client may leave while the app works on its first chunk (an event stream waiting for
   // its first event): the runner then closes the app at once.
-  const gone = () =>
-    new Promise<void>((resolve) =>
-      res.destroyed ? resolve() : res.once('close', () => resolve()),
-    );
-  const response = await runApp(app, environ, { debug: options.debug ?? false, gone });
+  const response = await runApp(app, environ, {
+    debug: options.debug ?? false,
+    gone: () => whenClosed(res),
+  });
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
@@ -227,7 +215,7 @@ async function handle(
     for await (const chunk of response.body) {
       if (res.destroyed) break;
       bytes += chunk.byteLength;
-      if (!res.write(chunk)) await drained(res);
+      if (!res.write(chunk)) await whenWritable(res);
     }
   } catch {
     // The app failed mid-body (the runner logged it): abort so the client sees a cut response.

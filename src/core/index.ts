@@ -42,3 +42,4 @@ export type {
   WsgiErrors,
   WsgiInput,
 } from './types.js';
+export { type WritableLike, whenClosed, whenWritable } from './writable.js';

@@ -29,9 +29,7 @@ export interface RunOptions {
    *
    * @example
    * ```ts
-   * const gone = () =>
-   *   new Promise<void>((resolve) => (res.destroyed ? resolve() : res.once('close', () => resolve())));
-   * const response = await runApp(app, environ, { gone });
+   * const response = await runApp(app, environ, { gone: () => whenClosed(res) });
    * if (res.destroyed) return; // the app has been closed already
    * ```
    */
