@@ -57,6 +57,19 @@ describe('encodePath', () => {
   });
 });
 
+/** The smallest environ createEnviron makes, for tests of what is added to it. */
+function bareEnviron(method: string) {
+  return createEnviron({
+    method,
+    scheme: 'http',
+    serverName: 'a',
+    serverPort: '80',
+    pathInfo: '/',
+    multithread: false,
+    multiprocess: false,
+  });
+}
+
 describe('headerKey and addHeader', () => {
   it('maps header names to CGI keys', () => {
     expect(headerKey('x-forwarded-for')).toBe('HTTP_X_FORWARDED_FOR');
@@ -64,15 +77,7 @@ describe('headerKey and addHeader', () => {
     expect(headerKey('content-length')).toBe('CONTENT_LENGTH');
   });
   it('joins repeats with ", " and cookies with "; "', () => {
-    const environ = createEnviron({
-      method: 'get',
-      scheme: 'http',
-      serverName: 'a',
-      serverPort: '80',
-      pathInfo: '/',
-      multithread: false,
-      multiprocess: false,
-    });
+    const environ = bareEnviron('get');
     addHeader(environ, 'Accept', 'text/html');
     addHeader(environ, 'accept', 'application/json');
     addHeader(environ, 'Cookie', 'a=1');
@@ -82,15 +87,7 @@ describe('headerKey and addHeader', () => {
     expect(environ.REQUEST_METHOD).toBe('GET');
   });
   it('drops a header whose name has an underscore, so it cannot pose as a hyphenated one', () => {
-    const environ = createEnviron({
-      method: 'GET',
-      scheme: 'http',
-      serverName: 'a',
-      serverPort: '80',
-      pathInfo: '/',
-      multithread: false,
-      multiprocess: false,
-    });
+    const environ = bareEnviron('GET');
     addHeader(environ, 'X-Forwarded-For', '10.0.0.1');
     addHeader(environ, 'X_Forwarded_For', '6.6.6.6');
     addHeader(environ, 'user_agent', 'forged');
@@ -98,15 +95,7 @@ describe('headerKey and addHeader', () => {
     expect(environ.HTTP_USER_AGENT).toBeUndefined();
   });
   it('never turns Content-Length into a header key (the adapter sets it from the real body)', () => {
-    const environ = createEnviron({
-      method: 'POST',
-      scheme: 'http',
-      serverName: 'a',
-      serverPort: '80',
-      pathInfo: '/',
-      multithread: false,
-      multiprocess: false,
-    });
+    const environ = bareEnviron('POST');
     addHeader(environ, 'Content-Length', '999');
     expect(environ.CONTENT_LENGTH).toBeUndefined();
     expect(environ.HTTP_CONTENT_LENGTH).toBeUndefined();

@@ -10,6 +10,7 @@ import {
   type StreamedResponse,
 } from '../../src/index.js';
 import { buildEnviron, type EnvironOptions } from '../../src/testing/index.js';
+import { idleEventStream } from '../_apps.js';
 
 const TEXT: [string, string][] = [['Content-Type', 'text/plain']];
 
@@ -699,17 +700,7 @@ describe('runner: the client goes away', () => {
     const gone = new Promise<void>((resolve) => {
       leave = resolve;
     });
-    const app: App = (_environ, start) => {
-      start('200 OK', TEXT);
-      return {
-        [Symbol.asyncIterator]() {
-          return { next: () => new Promise<IteratorResult<string>>(() => {}) };
-        },
-        close() {
-          closes++;
-        },
-      };
-    };
+    const app = idleEventStream(() => closes++);
     const running = runApp(app, buildEnviron({ path: '/' }), { gone: () => gone });
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(closes).toBe(0);

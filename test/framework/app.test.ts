@@ -29,6 +29,26 @@ async function call(
   return res;
 }
 
+/**
+ * What an App answers for a view that returns `fetch()` of a local upstream, which sends a
+ * text/plain `body` with `headers`.
+ */
+async function proxied(headers: Record<string, string | number>, body: Uint8Array) {
+  const upstream = createServer((_, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', ...headers });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = upstream.address() as AddressInfo;
+    const app = new App();
+    app.route('/proxy', () => fetch(`http://127.0.0.1:${port}/`));
+    return await call(app, 'GET', '/proxy');
+  } finally {
+    await new Promise((resolve) => upstream.close(resolve));
+  }
+}
+
 describe('App', () => {
   it('is a callable app that delegates to a replaceable wsgiApp', async () => {
     const app = new App();
@@ -97,46 +117,21 @@ describe('App', () => {
   });
 
   it('drops Content-Encoding from a fetch() Response, whose body fetch has already decoded', async () => {
-    const upstream = createServer((_, res) => {
-      const body = gzipSync('hello from upstream');
-      res.writeHead(200, {
-        'Content-Type': 'text/plain',
-        'Content-Encoding': 'gzip',
-        'Content-Length': body.byteLength,
-      });
-      res.end(body);
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = upstream.address() as AddressInfo;
-      const app = new App();
-      app.route('/proxy', () => fetch(`http://127.0.0.1:${port}/`));
-      const res = await call(app, 'GET', '/proxy');
-      expect(res.header('content-encoding')).toBeUndefined();
-      expect(res.header('content-type')).toBe('text/plain');
-      expect(res.text()).toBe('hello from upstream');
-    } finally {
-      await new Promise((resolve) => upstream.close(resolve));
-    }
+    const body = gzipSync('hello from upstream');
+    const res = await proxied(
+      { 'Content-Encoding': 'gzip', 'Content-Length': body.byteLength },
+      body,
+    );
+    expect(res.header('content-encoding')).toBeUndefined();
+    expect(res.header('content-type')).toBe('text/plain');
+    expect(res.text()).toBe('hello from upstream');
   });
 
   it('keeps Content-Encoding and the bytes of a fetch() Response in a coding fetch does not decode', async () => {
     const encoded = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]); // opaque to Node 20's fetch
-    const upstream = createServer((_, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'zstd' });
-      res.end(encoded);
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = upstream.address() as AddressInfo;
-      const app = new App();
-      app.route('/proxy', () => fetch(`http://127.0.0.1:${port}/`));
-      const res = await call(app, 'GET', '/proxy');
-      expect(res.header('content-encoding')).toBe('zstd');
-      expect([...res.body]).toEqual([...encoded]);
-    } finally {
-      await new Promise((resolve) => upstream.close(resolve));
-    }
+    const res = await proxied({ 'Content-Encoding': 'zstd' }, encoded);
+    expect(res.header('content-encoding')).toBe('zstd');
+    expect([...res.body]).toEqual([...encoded]);
   });
 
   it('keeps Content-Encoding on a fetch Response built by hand, whose body is sent as given', async () => {

@@ -50,6 +50,24 @@ function fixed(status: string, headers: Header[], body: Uint8Array | string = ''
   });
 }
 
+/** An event of `kind` whose body, marked base64, is `data` exactly as given. */
+function withBase64Body(kind: EventKindName, method: string, data: string): never {
+  const event = buildEvent(kind, {
+    method,
+    path: '/echo',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: Buffer.from([1, 2, 3]),
+  }) as unknown as Record<string, unknown>;
+  if (kind === 'edge') {
+    const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
+      .request;
+    request.body.data = data;
+  } else {
+    event.body = data;
+  }
+  return event as never;
+}
+
 describe.each(KINDS)('%s responses', (kind) => {
   it('deliver three Set-Cookie lines, one with a comma in Expires', async () => {
     const { response, result } = await call(kind, hello, { path: '/cookies' });
@@ -160,19 +178,7 @@ describe.each(KINDS)('%s responses', (kind) => {
   it.each(['not base64!', 'QUJD QUJD', 'QUJD\nQUJD', 'QQ-_', 'QQ=', 'QQ==QUJD', '=QUJ', 'QUJDR'])(
     'answer invalid base64 %j with 400 without calling the app',
     async (broken) => {
-      const event = buildEvent(kind, {
-        method: 'POST',
-        path: '/echo',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: Buffer.from([1, 2, 3]),
-      }) as unknown as Record<string, unknown>;
-      if (kind === 'edge') {
-        const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
-          .request;
-        request.body.data = broken;
-      } else {
-        event.body = broken;
-      }
+      const event = withBase64Body(kind, 'POST', broken);
       let called = false;
       const log = captureLog();
       const result = await handler(
@@ -181,7 +187,7 @@ describe.each(KINDS)('%s responses', (kind) => {
           return [];
         },
         { logger: log.logger },
-      )(event as never);
+      )(event);
       expect(decodeResult(kind, result).statusCode).toBe(400);
       expect(called).toBe(false);
       expect(log.lines.join('\n')).toMatch(/not valid base64/);
@@ -203,19 +209,7 @@ describe.each(KINDS)('%s responses', (kind) => {
   });
 
   it('answers a refused HEAD request without a body', async () => {
-    const event = buildEvent(kind, {
-      method: 'HEAD',
-      path: '/',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: Buffer.from([1, 2, 3]),
-    }) as unknown as Record<string, unknown>;
-    if (kind === 'edge') {
-      const request = (event.Records as { cf: { request: { body: { data: string } } } }[])[0]!.cf
-        .request;
-      request.body.data = 'not base64!';
-    } else {
-      event.body = 'not base64!';
-    }
+    const event = withBase64Body(kind, 'HEAD', 'not base64!');
     const result = await handler(() => [], captureLog())(event as never);
     const response = decodeResult(kind, result);
     expect(response.statusCode).toBe(400);
@@ -228,19 +222,7 @@ describe.each(KINDS)('%s responses', (kind) => {
     ['QQ==', 'A'],
     ['QUI', 'AB'],
   ])('decode valid base64 %j, padded or not', async (encoded, text) => {
-    const event = buildEvent(kind, {
-      method: 'POST',
-      path: '/echo',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: Buffer.from('x'),
-    }) as unknown as Record<string, unknown>;
-    if (kind === 'edge') {
-      (
-        event.Records as { cf: { request: { body: { data: string } } } }[]
-      )[0]!.cf.request.body.data = encoded;
-    } else {
-      event.body = encoded;
-    }
+    const event = withBase64Body(kind, 'POST', encoded);
     let received = '';
     const result = await handler(async (environ, start) => {
       received = Buffer.from(await environ['wsgi.input'].read()).toString();

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildEvent, streamHandler } from '../../../adapters/aws-lambda/index.js';
 import type { App, AppIterable, Chunk } from '../../../src/index.js';
 import { lint } from '../../../src/middleware/index.js';
+import { idleEventStream } from '../../_apps.js';
 import { captureLog, THREE_COOKIES } from './_helpers.js';
 
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -189,18 +190,7 @@ describe('streamHandler', () => {
   it('closes the app when the client goes away before its first chunk', async () => {
     let closes = 0;
     const client = new ClientStream();
-    const app: App = (_environ, startResponse) => {
-      startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
-      // Waits for an event that never comes; only close() can end it.
-      return {
-        [Symbol.asyncIterator]() {
-          return { next: () => new Promise<IteratorResult<string>>(() => {}) };
-        },
-        close() {
-          closes++;
-        },
-      };
-    };
+    const app = idleEventStream(() => closes++);
     setTimeout(() => client.destroy(), 10);
     await streamHandler(app)(buildEvent('function-url', { path: '/' }), client, {});
     expect(closes).toBe(1);

@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fetchHandler } from '../../../adapters/cloudflare/index.js';
 import type { App, AppIterable, Environ, StartResponse } from '../../../src/index.js';
 import { lint } from '../../../src/middleware/index.js';
+import { idleEventStream } from '../../_apps.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -280,18 +281,7 @@ export function describeFetchAdapter(runtime: string): void {
     describe('streaming', () => {
       it('closes an app still waiting for its first chunk when the request is aborted', async () => {
         let closes = 0;
-        const app: App = (_environ, startResponse) => {
-          startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
-          // Waits for an event that never comes; only close() can end it.
-          return {
-            [Symbol.asyncIterator]() {
-              return { next: () => new Promise<IteratorResult<string>>(() => {}) };
-            },
-            close() {
-              closes++;
-            },
-          };
-        };
+        const app = idleEventStream(() => closes++);
         const controller = new AbortController();
         const answered = fetchHandler(app)(
           new Request('http://example.com/events', { signal: controller.signal }),

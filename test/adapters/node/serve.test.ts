@@ -8,6 +8,7 @@ import { nodeListener, type ServerHandle, serve, urlFor } from '../../../adapter
 import type { App, Environ } from '../../../src/index.js';
 import { errorStream } from '../../../src/index.js';
 import { lint } from '../../../src/middleware/index.js';
+import { idleEventStream } from '../../_apps.js';
 import { TEST_CERT, TEST_KEY } from './_tls.js';
 
 /** A request over a real socket; resolves with the response once its head arrives. */
@@ -182,19 +183,10 @@ describe('serve', () => {
   it('closes the app when the client leaves before its first chunk (an idle event stream)', async () => {
     const closed = deferred<number>();
     const arrived = deferred();
-    routes['/idle'] = (_environ, startResponse) => {
-      startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
-      arrived.resolve();
-      // Waits for an event that never comes; only close() can end it.
-      return {
-        [Symbol.asyncIterator]() {
-          return { next: () => new Promise<IteratorResult<string>>(() => {}) };
-        },
-        close() {
-          closed.resolve(performance.now());
-        },
-      };
-    };
+    routes['/idle'] = idleEventStream(
+      () => closed.resolve(performance.now()),
+      () => arrived.resolve(),
+    );
     const socket = connect(server.port, '127.0.0.1');
     socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
     await arrived.promise;
