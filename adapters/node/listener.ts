@@ -7,7 +7,7 @@ import {
   type App,
   type BufferedResponse,
   type Environ,
-  type Header,
+  getHeader,
   notAnAnswer,
   ProtocolError,
   plainResponse,
@@ -132,10 +132,6 @@ export function nodeListener(
   };
 }
 
-function hasHeader(headers: readonly Header[], lower: string): boolean {
-  return headers.some(([name]) => name.toLowerCase() === lower);
-}
-
 /**
  * Sends the head, or a 500 when Node cannot: a 1xx status, which Node would send as an interim
  * response with no final one after it (the fetch adapter refuses it the same way).
@@ -225,7 +221,10 @@ async function handle(
     aborted = true;
     const socket = res.socket;
     if (!socket) res.destroy();
-    else if (req.httpVersion === '1.0' && !hasHeader(response.headers, 'content-length')) {
+    else if (
+      req.httpVersion === '1.0' &&
+      getHeader(response.headers, 'content-length') === undefined
+    ) {
       // Only a plain TCP socket can be reset; a TLS one is destroyed, which ends it without
       // close_notify, so a TLS client can tell the cut too.
       if ((socket as TLSSocket).encrypted) socket.destroy();

@@ -6,7 +6,7 @@
 import { concatBytes, EMPTY, utf8 } from './bytes.js';
 import { describeError, ProtocolError } from './errors.js';
 import { checkHeaders, parseStatus } from './headers.js';
-import { notAnAnswer, statusForbidsBody, statusLine } from './status.js';
+import { statusForbidsBody, statusLine } from './status.js';
 import type { App, AppIterable, Environ, Header, StartResponse, Write } from './types.js';
 
 /** Options for running an app. */
@@ -267,6 +267,11 @@ class Exchange {
     const detail = this.options.debug ? `\n\n${describeError(error)}\n` : '\n';
     return plainResponse(500, `Internal Server Error${detail}`, this.environ.REQUEST_METHOD);
   }
+
+  /** The 500 for a close() that failed before anything was sent (already logged), or undefined. */
+  failedClose(): BufferedResponse | undefined {
+    return this.closeFailure && this.failure(this.closeFailure.error, true);
+  }
 }
 
 /**
@@ -294,7 +299,7 @@ export function plainResponse(code: number, text: string, method = 'GET'): Buffe
 
 /**
  * The 500 an adapter sends when the app's response cannot go out on its platform (a 1xx status,
- * see {@link notAnAnswer}; a header the platform refuses), with the reason on `wsgi.errors`.
+ * see `notAnAnswer`; a header the platform refuses), with the reason on `wsgi.errors`.
  * `how` completes "cannot be sent …": `'by Node'`, `'as a fetch Response'`.
  *
  * @example
@@ -351,7 +356,8 @@ export async function runAppBuffered(
     const closing = exchange.close(result, source, exchange.stop);
     if (closing) await closing;
     // Nothing has left yet, so a failing close() is an error like any other (SPEC §3).
-    if (exchange.closeFailure) return exchange.failure(exchange.closeFailure.error, true);
+    const failed = exchange.failedClose();
+    if (failed) return failed;
     return {
       status: head.status,
       statusCode: head.statusCode,
@@ -419,8 +425,7 @@ export async function runApp(
   } catch (error) {
     const closing = exchange.close(result, source, true);
     if (closing) await closing;
-    const failed = exchange.failure(error);
-    return { ...failed, body: onlyChunk(failed.body), complete: failed.body };
+    return whole(exchange.failure(error));
   }
 }
 
@@ -448,7 +453,7 @@ async function abandoned(
     reason: 'Client Closed Request',
     headers: [],
   };
-  return { ...head, body: onlyChunk(EMPTY), complete: EMPTY };
+  return whole({ ...head, body: EMPTY });
 }
 
 /**
@@ -472,14 +477,16 @@ function completed(
     body: new ResponseBody(exchange, result, undefined),
     complete: concatBytes(exchange.chunks, exchange.size),
   };
-  const settled = () => (exchange.closeFailure ? closeFailed(exchange) : response);
+  const settled = () => {
+    const failed = exchange.failedClose();
+    return failed ? whole(failed) : response;
+  };
   return closing ? closing.then(settled) : settled();
 }
 
-/** The 500 for a response whose close() failed before anything was sent (already logged). */
-function closeFailed(exchange: Exchange): StreamedResponse {
-  const failed = exchange.failure(exchange.closeFailure!.error, true);
-  return { ...failed, body: onlyChunk(failed.body), complete: failed.body };
+/** A response made whole by the runner (a 500, an abandoned head) in the streamed shape. */
+function whole(response: BufferedResponse): StreamedResponse {
+  return { ...response, body: onlyChunk(response.body), complete: response.body };
 }
 
 async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
