@@ -345,7 +345,7 @@ export function encodeBody(
   if (bytes.byteLength === 0) return ['', false];
   if (!settings.isBinary(response.headers)) {
     // Valid UTF-8 is checked whatever the rule says: text that is not UTF-8 would be corrupted.
-    const text = utf8Text(bytes);
+    const text = response.text ?? utf8Text(bytes);
     if (text !== undefined) return [text, false];
   }
   return [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), true];

@@ -13,6 +13,7 @@ import {
   createInput,
   decodePath,
   type Environ,
+  getHeader,
   notAnAnswer,
   type ResponseBodyIterator,
   type ResponseHead,
@@ -94,7 +95,6 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
   }
 
   const headers = request.headers;
-  const length = contentLength(headers.get('content-length'));
   const cf = (request as { cf?: unknown }).cf;
   const environ = createEnviron({
     method: request.method,
@@ -105,16 +105,20 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
     pathInfo: decodePath(pathInfo),
     queryString,
     requestUri: url.slice(pathStart, end) || '/',
-    contentLength: length,
     remoteAddr: cf ? (headers.get('cf-connecting-ip') ?? undefined) : undefined,
-    input: request.body === null ? undefined : createInput(request.body, length),
     // Workers isolates serve interleaved requests, and there are many of them.
     multithread: true,
     multiprocess: true,
   });
+  // Content-Length is caught in the same pass (Headers gives lower-case names, repeats joined).
+  let lengthHeader: string | null = null;
   headers.forEach((value, name) => {
-    addHeader(environ, name, value);
+    if (name === 'content-length') lengthHeader = value;
+    else addHeader(environ, name, value);
   });
+  const length = contentLength(lengthHeader);
+  if (length !== undefined) environ.CONTENT_LENGTH = String(length);
+  if (request.body !== null) environ['wsgi.input'] = createInput(request.body, length);
   if (env !== undefined) environ['cloudflare.env'] = env;
   if (ctx !== undefined) environ['cloudflare.ctx'] = ctx;
   if (cf) environ['cloudflare.cf'] = cf;
@@ -171,7 +175,7 @@ function bodyStream(first: Uint8Array, body: ResponseBodyIterator): ReadableStre
 
 function toResponse(
   head: ResponseHead,
-  body: Uint8Array | ReadableStream<Uint8Array> | null,
+  body: Uint8Array | string | ReadableStream<Uint8Array> | null,
 ): Response {
   // A Uint8Array over a SharedArrayBuffer is not BodyInit in the DOM types; chunks never are.
   return new Response(body as BodyInit | null, {
@@ -195,10 +199,14 @@ function respond(environ: Environ, response: StreamedResponse): Response | Promi
     return toResponse(response, null);
   }
   // Most apps answer with a list: the runner then has the whole body, sent with a known length.
-  const { complete } = response;
-  if (complete !== undefined)
-    return toResponse(response, complete.byteLength > 0 ? complete : null);
-  return respondStreaming(response);
+  const { complete, completeText } = response;
+  if (complete === undefined) return respondStreaming(response);
+  if (complete.byteLength === 0) return toResponse(response, null);
+  // The app's own string is the cheaper body (Node's fetch copies bytes twice), but fetch labels
+  // a string text/plain when there is no Content-Type: then the bytes go, unlabelled.
+  const asText =
+    completeText !== undefined && getHeader(response.headers, 'content-type') !== undefined;
+  return toResponse(response, asText ? completeText : complete);
 }
 
 async function respondStreaming(response: StreamedResponse): Promise<Response> {

@@ -49,6 +49,11 @@ export interface ResponseHead {
 /** A response with its whole body in memory. */
 export interface BufferedResponse extends ResponseHead {
   body: Uint8Array;
+  /**
+   * The same body as text, when the app gave it as strings (and none held a lone surrogate): a
+   * platform that takes text (a Lambda result) can use it instead of decoding `body` back.
+   */
+  text?: string;
 }
 
 /**
@@ -64,6 +69,8 @@ export interface StreamedResponse extends ResponseHead {
    * has already run. An adapter may send it with a known length instead of iterating `body`.
    */
   complete?: Uint8Array;
+  /** With `complete`: the same body as text, when the app gave it as strings (see BufferedResponse). */
+  completeText?: string;
 }
 
 /** A streamed body: async chunks, and `return()` to stop the app early. */
@@ -80,6 +87,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === 'function'
   );
+}
+
+/** True when a string has no lone surrogate, so its UTF-8 form decodes back to it (ES2024). */
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 function kindOf(value: unknown): string {
@@ -121,6 +133,11 @@ class Exchange {
   /** Chunks produced (written or yielded) and not yet handed on. */
   chunks: Uint8Array[] = [];
   size = 0;
+  /**
+   * The body so far as the app's own strings, while every chunk has been one; `undefined` after
+   * a byte chunk, or once the head has gone out and the body streams.
+   */
+  text: string | undefined = '';
   /** Set once a bodiless response has its head: no need to run the app further. */
   stop = false;
   finished = false;
@@ -199,6 +216,14 @@ class Exchange {
       );
     }
     this.chunks.push(bytes);
+    if (this.text !== undefined)
+      this.text = typeof chunk === 'string' ? this.text + chunk : undefined;
+  }
+
+  /** {@link text}, when its UTF-8 form is exactly the bytes collected (no lone surrogate). */
+  wholeText(): string | undefined {
+    const text = this.text;
+    return text !== undefined && isWellFormed(text) ? text : undefined;
   }
 
   /** The body has ended: check that a head exists and that the length matches. */
@@ -294,6 +319,7 @@ export function plainResponse(code: number, text: string, method = 'GET'): Buffe
       ['Content-Length', String(utf8(text).byteLength)],
     ],
     body,
+    text: body === EMPTY ? '' : text,
   };
 }
 
@@ -364,6 +390,7 @@ export async function runAppBuffered(
       reason: head.reason,
       headers: head.headers,
       body: concatBytes(exchange.chunks, exchange.size),
+      text: exchange.wholeText(),
     };
   } catch (error) {
     const closing = exchange.close(result, source, !done);
@@ -414,6 +441,7 @@ export async function runApp(
       exchange.push(step.value);
     }
     if (exchange.stop) return await completed(exchange, result, source, true);
+    exchange.text = undefined; // the body streams from here: no need to keep it as text too
     const head = exchange.head!;
     return {
       status: head.status,
@@ -476,6 +504,7 @@ function completed(
     headers: head.headers,
     body: new ResponseBody(exchange, result, undefined),
     complete: concatBytes(exchange.chunks, exchange.size),
+    completeText: exchange.wholeText(),
   };
   const settled = () => {
     const failed = exchange.failedClose();
@@ -486,7 +515,12 @@ function completed(
 
 /** A response made whole by the runner (a 500, an abandoned head) in the streamed shape. */
 function whole(response: BufferedResponse): StreamedResponse {
-  return { ...response, body: onlyChunk(response.body), complete: response.body };
+  return {
+    ...response,
+    body: onlyChunk(response.body),
+    complete: response.body,
+    completeText: response.text,
+  };
 }
 
 async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {

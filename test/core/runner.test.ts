@@ -681,6 +681,53 @@ describe('runner: a body complete before the head is due', () => {
   });
 });
 
+describe('runner: a body given as strings is kept as text too', () => {
+  const answer =
+    (...chunks: (string | Uint8Array)[]): App =>
+    (_, start) => {
+      start('200 OK', TEXT);
+      return chunks;
+    };
+
+  it('joins the strings, in both modes, when every chunk was one', async () => {
+    const buffered = await runAppBuffered(answer('caf', 'é ', '', '✓'), buildEnviron());
+    expect(buffered.text).toBe('café ✓');
+    expect(fromUtf8(buffered.body)).toBe('café ✓');
+    const streamed = await runApp(answer('caf', 'é ', '', '✓'), buildEnviron());
+    expect(streamed.completeText).toBe('café ✓');
+    expect(fromUtf8(streamed.complete!)).toBe('café ✓');
+  });
+
+  it('has none once a chunk was bytes, or a string held a lone surrogate', async () => {
+    const mixed = await runAppBuffered(answer('a', new Uint8Array([98])), buildEnviron());
+    expect(mixed.text).toBeUndefined();
+    expect(fromUtf8(mixed.body)).toBe('ab');
+    const lone = await runApp(answer('a\uD800b'), buildEnviron());
+    expect(lone.completeText).toBeUndefined();
+    expect([...lone.complete!]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
+  });
+
+  it('has none for a body that streams, and the 500 and HEAD bodies match their text', async () => {
+    const streaming = await runApp(
+      (_, start) =>
+        (async function* () {
+          start('200 OK', TEXT);
+          yield 'a';
+          yield 'b';
+        })(),
+      buildEnviron(),
+    );
+    expect(streaming.completeText).toBeUndefined();
+    expect(await drain(streaming)).toBe('ab');
+    const failed = await runAppBuffered(() => {
+      throw new Error('x');
+    }, buildEnviron());
+    expect(failed.text).toBe(fromUtf8(failed.body));
+    const head = await runAppBuffered(answer('body'), buildEnviron({ method: 'HEAD' }));
+    expect([head.body.byteLength, head.text]).toEqual([0, '']);
+  });
+});
+
 describe('runner: status checks are never skipped', () => {
   it('refuses an empty, null or missing status even after a valid one', async () => {
     for (const status of ['', null, undefined, '200 OK', '200']) {

@@ -129,6 +129,13 @@ describe.each(KINDS)('%s responses', (kind) => {
     expect(Buffer.from(response.body).equals(bytes)).toBe(true);
   });
 
+  it('send strings as their UTF-8, a lone surrogate as U+FFFD, never as a JSON escape', async () => {
+    const app = fixed('200 OK', [['Content-Type', 'text/plain; charset=utf-8']], 'a\uD800é');
+    const { response, result } = await call(kind, app);
+    expect(Buffer.from(response.body).toString('hex')).toBe('61efbfbdc3a9');
+    expect(result.body).toBe(result.isBase64Encoded ? undefined : 'a\uFFFDé');
+  });
+
   it('keep a leading byte order mark in a text body', async () => {
     const text = '\uFEFFa,b\n1,2\n';
     const { response } = await call(kind, fixed('200 OK', [['Content-Type', 'text/csv']], text));

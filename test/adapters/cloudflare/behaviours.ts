@@ -256,6 +256,24 @@ export function describeFetchAdapter(runtime: string): void {
         expect(await (await text(new Request('http://example.com/'))).text()).toBe('héllo wörld ✓');
       });
 
+      it('adds no Content-Type to a string body that has none, and keeps the one it has', async () => {
+        const app: App = (environ, startResponse) => {
+          const type = environ.QUERY_STRING;
+          startResponse('200 OK', type ? [['Content-Type', decodeURIComponent(type)]] : []);
+          return ['{"a":"é"}', ' \uD800'];
+        };
+        const handle = fetchHandler(app);
+        const bare = await handle(new Request('http://example.com/'));
+        expect(bare.headers.get('content-type')).toBeNull();
+        const typed = await handle(new Request('http://example.com/?application%2Fjson'));
+        expect(typed.headers.get('content-type')).toBe('application/json');
+        // Either way the bytes are the UTF-8 of the strings, a lone surrogate as U+FFFD.
+        const expected = enc.encode('{"a":"é"} \uFFFD');
+        for (const res of [bare, typed]) {
+          expect(sameBytes(new Uint8Array(await res.arrayBuffer()), expected)).toBe(true);
+        }
+      });
+
       it('sends HEAD, 204 and 304 without a body and closes the app', async () => {
         let closed = 0;
         const app: App = (environ, startResponse) => {
