@@ -25,6 +25,27 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/**
+ * The byte length of a string's UTF-8 form ({@link utf8}'s, a lone surrogate counted as U+FFFD),
+ * without keeping the bytes: a Content-Length for a body that is sent as the string itself.
+ */
+export function utf8Length(text: string): number {
+  const length = text.length;
+  // Past a few KiB the native encoder is faster than this loop, even counting the allocation.
+  if (length > 4096) return encoder.encode(text).byteLength;
+  let bytes = length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code <= 0xdbff && code >= 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for 2 units
+      i++;
+    } else bytes += 2; // 3 bytes: the rest of the BMP, or a lone surrogate as U+FFFD
+  }
+  return bytes;
+}
+
 /** UTF-8 bytes as a string; invalid sequences become U+FFFD. */
 export function fromUtf8(bytes: Uint8Array): string {
   lenient ??= new TextDecoder();

@@ -2,7 +2,7 @@
  * The Response wrapper (werkzeug's `Response`): a body, a status and headers, and itself an app,
  * so a view's answer is sent with `return response(environ, startResponse)`.
  */
-import { streamChunks, utf8 } from '../core/bytes.js';
+import { streamChunks, utf8Length } from '../core/bytes.js';
 import { isStatusLine } from '../core/headers.js';
 import { statusForbidsBody, statusLine } from '../core/status.js';
 import type { AppIterable, Chunk, Environ, StartResponse } from '../core/types.js';
@@ -233,17 +233,20 @@ export class Response extends CallableObject {
       body instanceof Uint8Array ||
       body instanceof ArrayBuffer
     ) {
-      if (typeof body === 'string') this.#checkUtf8();
-      const bytes =
-        typeof body === 'string'
-          ? utf8(body)
-          : body instanceof ArrayBuffer
-            ? new Uint8Array(body)
-            : body;
-      chunks = [bytes];
-      if (!this.headers.has('Content-Length')) {
-        headers.push(['Content-Length', String(bytes.byteLength)]);
+      // A string goes as it is: a Lambda result or a fetch Response takes the text without a
+      // round trip through bytes (the runner keeps it, see `completeText`).
+      let chunk: Uint8Array | string;
+      let size: number;
+      if (typeof body === 'string') {
+        this.#checkUtf8();
+        chunk = body;
+        size = utf8Length(body);
+      } else {
+        chunk = body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+        size = chunk.byteLength;
       }
+      chunks = [chunk];
+      if (!this.headers.has('Content-Length')) headers.push(['Content-Length', String(size)]);
     } else if (isReadableStream(body)) {
       chunks = streamChunks(body);
     } else if (

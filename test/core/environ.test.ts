@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { utf8Length } from '../../src/core/bytes.js';
 import {
   addHeader,
   consoleErrors,
@@ -178,6 +179,23 @@ describe('splitHost on malformed hosts', () => {
   it('does not split an unclosed IPv6 literal', () => {
     expect(splitHost('[::1', 'http')).toEqual(['[::1', '80']);
     expect(splitHost('[::1]x', 'http')).toEqual(['[::1]x', '80']);
+  });
+});
+
+describe('utf8Length', () => {
+  it('is the length of utf8() for every kind of code unit, short and long', () => {
+    const pieces = ['a', 'é', '☕', '😀', '\uD800', '\uDC00', '\uDBFF\uDFFF', 'x\uD83D'];
+    let seed = 11;
+    for (let round = 0; round < 300; round++) {
+      let text = '';
+      const parts = round % 50 === 0 ? 3000 : round % 20;
+      for (let i = 0; i < parts; i++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        text += pieces[seed % pieces.length];
+      }
+      expect(utf8Length(text)).toBe(utf8(text).byteLength);
+    }
+    expect(utf8Length('')).toBe(0);
   });
 });
 

@@ -32,6 +32,9 @@ describe('Response', () => {
     expect(res.header('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.header('content-length')).toBe('6');
     expect(res.text()).toBe('héllo');
+    const astral = await send(() => new Response('a😀\uD800'));
+    expect(astral.header('content-length')).toBe('8');
+    expect(Buffer.from(astral.body).toString('hex')).toBe('61f09f9880efbfbd');
   });
 
   it('sends bytes byte for byte', async () => {
