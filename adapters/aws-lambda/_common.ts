@@ -81,6 +81,16 @@ export function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * The multi-value map when it has an entry, else the single-value one. API Gateway and ALB send
+ * both alike; an event built by hand may leave one empty (`multiValueHeaders: {}`), which must
+ * not hide the other. The Python peers read them the same way.
+ */
+export function multiOrSingle<M, S>(multi: M | null | undefined, single: S): M | S {
+  if (multi !== null && typeof multi === 'object') for (const _ in multi) return multi;
+  return single;
+}
+
 // ———— Settings ————
 
 export function resolveSettings(options: LambdaOptions): Settings {

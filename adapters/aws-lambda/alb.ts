@@ -11,6 +11,7 @@ import {
   groupHeaders,
   lambdaEnviron,
   MiB,
+  multiOrSingle,
   put,
   setServer,
   splitPath,
@@ -19,7 +20,7 @@ import type { AlbEvent, AlbResult } from './types.js';
 
 /** ALB passes query keys and values still encoded, so they are joined as they came. */
 function queryString(event: AlbEvent): string {
-  const map = event.multiValueQueryStringParameters ?? event.queryStringParameters;
+  const map = multiOrSingle(event.multiValueQueryStringParameters, event.queryStringParameters);
   if (map === null || map === undefined || typeof map !== 'object') return '';
   let query = '';
   for (const key in map) {
@@ -78,7 +79,7 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
       { method: event.httpMethod, scriptName, pathInfo, query, rawPath: path, body },
       settings,
     );
-    addHeaderMap(environ, event.multiValueHeaders ?? event.headers);
+    addHeaderMap(environ, multiOrSingle(event.multiValueHeaders, event.headers));
     const remote = lastHop(environ.HTTP_X_FORWARDED_FOR);
     if (remote !== undefined) environ.REMOTE_ADDR = remote;
     setServer(environ, undefined);

@@ -11,6 +11,7 @@ import {
   groupHeaders,
   lambdaEnviron,
   MiB,
+  multiOrSingle,
   onBoundary,
   principalFromClaims,
   put,
@@ -31,9 +32,7 @@ function encode(text: string): string {
 
 /** API Gateway delivers decoded query values; encode them again for QUERY_STRING. */
 function queryString(event: ApiGatewayV1Event): string {
-  const multi = event.multiValueQueryStringParameters;
-  const single = event.queryStringParameters;
-  const map = multi ?? single;
+  const map = multiOrSingle(event.multiValueQueryStringParameters, event.queryStringParameters);
   if (map === null || map === undefined || typeof map !== 'object') return '';
   let query = '';
   for (const key in map) {
@@ -112,7 +111,7 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
       },
       settings,
     );
-    addHeaderMap(environ, event.multiValueHeaders ?? event.headers);
+    addHeaderMap(environ, multiOrSingle(event.multiValueHeaders, event.headers));
     setServer(environ, context.domainName);
     return environ;
   },

@@ -66,6 +66,11 @@ function contentLength(value: string | null): number | undefined {
   return Number(value);
 }
 
+/** Cloudflare's `cf.httpProtocol` (`HTTP/2`, `HTTP/3`) as SERVER_PROTOCOL, when it looks like one. */
+function httpProtocol(value: unknown): string | undefined {
+  return typeof value === 'string' && /^HTTP\/\d(?:\.\d)?$/.test(value) ? value : undefined;
+}
+
 function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: string): Environ {
   // Request.url is already serialized by the URL parser (absolute, no credentials, default port
   // dropped), so slicing it is safe and avoids building a URL object per request.
@@ -95,7 +100,7 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
   }
 
   const headers = request.headers;
-  const cf = (request as { cf?: unknown }).cf;
+  const cf = (request as { cf?: { httpProtocol?: unknown } }).cf;
   const environ = createEnviron({
     method: request.method,
     scheme,
@@ -105,6 +110,7 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
     pathInfo: decodePath(pathInfo),
     queryString,
     requestUri: url.slice(pathStart, end) || '/',
+    protocol: cf ? httpProtocol(cf.httpProtocol) : undefined,
     remoteAddr: cf ? (headers.get('cf-connecting-ip') ?? undefined) : undefined,
     // Workers isolates serve interleaved requests, and there are many of them.
     multithread: true,

@@ -473,6 +473,20 @@ describe('the request side', () => {
     expect(decodeResult('edge', result).statusCode).toBe(413);
   });
 
+  it('an empty multi-value map does not hide the single-value one (v1, ALB)', async () => {
+    for (const kind of ['aws-v1', 'alb-multi'] as const) {
+      const event = buildEvent(kind, { path: '/x' }) as unknown as Record<string, unknown>;
+      event.headers = { 'X-Only-Single': 'yes', Host: 'example.com' };
+      event.multiValueHeaders = {};
+      event.queryStringParameters = { a: 'b' };
+      event.multiValueQueryStringParameters = {};
+      const result = await handler(echoApp)(event as never, {});
+      const body = decodeResult(kind, result).body;
+      const { environ } = JSON.parse(Buffer.from(body).toString()) as Echo;
+      expect([environ.HTTP_X_ONLY_SINGLE, environ.QUERY_STRING]).toEqual(['yes', 'a=b']);
+    }
+  });
+
   it('v1 with headers: null and no query maps works', async () => {
     const event = buildEvent('aws-v1', { path: '/x' });
     event.headers = null;

@@ -131,6 +131,15 @@ export function describeFetchAdapter(runtime: string): void {
         expect(seen[1]!['cloudflare.cf']).toBe(cf);
       });
 
+      it("takes SERVER_PROTOCOL from Cloudflare's cf.httpProtocol, else HTTP/1.1", async () => {
+        const { app, seen } = environApp();
+        const handle = fetchHandler(app);
+        await handle(withCf(new Request('https://example.com/'), { httpProtocol: 'HTTP/2' }));
+        await handle(withCf(new Request('https://example.com/'), { httpProtocol: 'h2\r\nx' }));
+        await handle(new Request('https://example.com/'));
+        expect(seen.map((e) => e.SERVER_PROTOCOL)).toEqual(['HTTP/2', 'HTTP/1.1', 'HTTP/1.1']);
+      });
+
       it('hands env and ctx to the app as cloudflare.env and cloudflare.ctx', async () => {
         const { app, seen } = environApp();
         const env = { GREETING: 'hi', COUNT: 3 };
