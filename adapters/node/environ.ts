@@ -43,7 +43,8 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   const absolute = rawPath.startsWith('/') ? undefined : parseTarget(rawPath);
   const host =
     absolute?.host ||
-    (req.headers.host ?? `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`);
+    req.headers.host ||
+    `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`;
   const [serverName, serverPort] = splitHost(
     host,
     absolute ? (absolute.protocol === 'https:' ? 'https' : 'http') : scheme,

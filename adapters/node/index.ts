@@ -5,6 +5,7 @@
  */
 export {
   DEFAULT_MAX_BODY_SIZE,
+  type NodeListener,
   type NodeListenerOptions,
   nodeListener,
   type RequestLog,

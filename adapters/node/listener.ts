@@ -75,10 +75,16 @@ async function* limitBody(
  * Sends an answer the adapter made itself. Node reads and discards any request body left unread
  * once the response has ended, so a client still uploading gets this answer, not a reset.
  */
-function sendWhole(res: ServerResponse, response: BufferedResponse): number {
+function sendWhole(res: ServerResponse, response: BufferedResponse, sent: Sent): void {
+  // Counted before end(): the access log is written on 'close', which may come first.
+  sent.bytes = response.body.byteLength;
   res.writeHead(response.statusCode, response.reason, response.headers);
   res.end(response.body);
-  return response.body.byteLength;
+}
+
+/** Body bytes sent for one request, read by the access log when the response closes. */
+interface Sent {
+  bytes: number;
 }
 
 /**
@@ -90,14 +96,16 @@ function refuse(
   req: IncomingMessage,
   res: ServerResponse,
   response: BufferedResponse,
-): Promise<number> {
-  if (req.readableEnded || req.destroyed) return Promise.resolve(sendWhole(res, response));
+  sent: Sent,
+): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve(sendWhole(res, response, sent));
   return new Promise((resolve) => {
     const done = () => {
       req.off('end', done);
       req.off('close', done);
       req.off('error', done);
-      resolve(res.destroyed ? 0 : sendWhole(res, response));
+      if (!res.destroyed) sendWhole(res, response, sent);
+      resolve();
     };
     req.on('end', done);
     req.on('close', done);
@@ -107,36 +115,57 @@ function refuse(
 }
 
 /**
+ * A request listener that runs a tsgi app, and its `checkContinue` counterpart for requests that
+ * ask `Expect: 100-continue`.
+ */
+export interface NodeListener {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * For the server's `checkContinue` event: a body over `maxBodySize` is refused (413) before
+   * the client sends it, instead of after a `100 Continue` invited the whole upload (RFC 9110
+   * §10.1.1); any other request gets its `100 Continue` and goes on as usual.
+   */
+  checkContinue(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
  * A `(req, res)` listener for `http.createServer` that runs a tsgi app. Bodies stream both ways
  * with backpressure; a response without Content-Length is sent chunked; when the client
- * disconnects, the app's iterable is closed.
+ * disconnects, the app's iterable is closed. Register `checkContinue` too, so that an upload
+ * over the limit is refused before it is sent ({@link serve} does both).
  *
  * @example
  * ```ts
  * import { createServer } from 'node:http';
  * import { nodeListener } from 'tsgi/node';
  *
- * createServer(nodeListener(app, { maxBodySize: 1024 * 1024 })).listen(8000, '127.0.0.1');
+ * const listener = nodeListener(app, { maxBodySize: 1024 * 1024 });
+ * createServer(listener).on('checkContinue', listener.checkContinue).listen(8000, '127.0.0.1');
  * ```
  */
-export function nodeListener(
-  app: App,
-  options: NodeListenerOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handle(app, req, res, options).catch((error: unknown) => {
+export function nodeListener(app: App, options: NodeListenerOptions = {}): NodeListener {
+  const run = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+    handle(app, req, res, options, expectsContinue).catch((error: unknown) => {
       // Only a bug in this file gets here; the runner answers every app error itself.
       console.error('tsgi: node adapter failure:', error);
       res.destroy();
     });
   };
+  const listener = (req: IncomingMessage, res: ServerResponse) => run(req, res, false);
+  listener.checkContinue = (req: IncomingMessage, res: ServerResponse) => run(req, res, true);
+  return listener;
 }
 
 /**
  * Sends the head, or a 500 when Node cannot: a 1xx status, which Node would send as an interim
  * response with no final one after it (the fetch adapter refuses it the same way).
  */
-function writeHead(res: ServerResponse, response: StreamedResponse, environ: Environ): boolean {
+function writeHead(
+  res: ServerResponse,
+  response: StreamedResponse,
+  environ: Environ,
+  sent: Sent,
+): boolean {
   let problem = notAnAnswer(response.statusCode);
   if (problem === undefined) {
     try {
@@ -147,7 +176,7 @@ function writeHead(res: ServerResponse, response: StreamedResponse, environ: Env
     }
   }
   void response.body.return();
-  sendWhole(res, unsendable(environ, 'by Node', problem));
+  sendWhole(res, unsendable(environ, 'by Node', problem), sent);
   return false;
 }
 
@@ -156,10 +185,11 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   options: NodeListenerOptions,
+  expectsContinue: boolean,
 ): Promise<void> {
   const started = performance.now();
   const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
-  let bytes = 0;
+  const sent: Sent = { bytes: 0 };
   let aborted = false;
   res.once('close', () => {
     aborted ||= !res.writableFinished;
@@ -167,7 +197,7 @@ async function handle(
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       status: res.statusCode,
-      bytes,
+      bytes: sent.bytes,
       ms: performance.now() - started,
       aborted,
     });
@@ -176,9 +206,16 @@ async function handle(
   const declared = declaredLength(req);
   if (declared !== undefined && declared > max) {
     const text = `Payload Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;
-    bytes = await refuse(req, res, plainResponse(413, text, req.method));
+    const tooLarge = plainResponse(413, text, req.method);
+    if (expectsContinue) {
+      // The client waits for a 100 before sending: nothing to drain, and the connection ends
+      // here, since it may still send the body after its wait.
+      tooLarge.headers.push(['Connection', 'close']);
+      sendWhole(res, tooLarge, sent);
+    } else await refuse(req, res, tooLarge, sent);
     return;
   }
+  if (expectsContinue) res.writeContinue();
   const overflow = { over: false };
   const body = declared === undefined ? limitBody(req, max, overflow) : req;
   const environ = requestEnviron(req, {
@@ -194,7 +231,7 @@ async function handle(
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
-    if (!res.destroyed) bytes = await refuse(req, res, plainResponse(413, text, req.method));
+    if (!res.destroyed) await refuse(req, res, plainResponse(413, text, req.method), sent);
     return;
   }
   if (res.destroyed) {
@@ -206,11 +243,11 @@ async function handle(
     if (!res.writableFinished) void response.body.return();
   };
   res.once('close', onGone);
-  if (!writeHead(res, response, environ)) return;
+  if (!writeHead(res, response, environ, sent)) return;
   try {
     for await (const chunk of response.body) {
       if (res.destroyed) break;
-      bytes += chunk.byteLength;
+      sent.bytes += chunk.byteLength;
       if (!res.write(chunk)) await whenWritable(res);
     }
   } catch {

@@ -55,7 +55,8 @@ export function urlFor(host: string, port: number): string {
  */
 export async function serve(app: App, options: ServeOptions = {}): Promise<ServerHandle> {
   const { host = '127.0.0.1', port = 5000, ...listenerOptions } = options;
-  const server = createServer(nodeListener(app, listenerOptions));
+  const listener = nodeListener(app, listenerOptions);
+  const server = createServer(listener).on('checkContinue', listener.checkContinue);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

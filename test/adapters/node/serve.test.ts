@@ -4,7 +4,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { nodeListener, type ServerHandle, serve, urlFor } from '../../../adapters/node/index.js';
+import {
+  nodeListener,
+  type RequestLog,
+  type ServerHandle,
+  serve,
+  urlFor,
+} from '../../../adapters/node/index.js';
 import type { App, Environ } from '../../../src/index.js';
 import { errorStream } from '../../../src/index.js';
 import { lint } from '../../../src/middleware/index.js';
@@ -360,6 +366,63 @@ describe('serve', () => {
       });
       expect(chunked.statusCode).toBe(413);
       await readAll(chunked);
+    }
+  });
+
+  it('refuses an upload over the limit before it is sent when the client expects 100-continue', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write(
+      `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${8 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    let reply = '';
+    for await (const chunk of socket) reply += String(chunk); // the server closes: no body follows
+    expect(reply).toMatch(/^HTTP\/1\.1 413 Content Too Large\r\n/);
+    expect(reply).not.toContain('100 Continue');
+  });
+
+  it('answers 100 Continue to an upload within the limit, then the app', async () => {
+    routes['/length'] = async (environ, startResponse) => {
+      const body = await environ['wsgi.input'].read();
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [String(body.byteLength)];
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write(
+      'POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    let reply = '';
+    for await (const chunk of socket) {
+      reply += String(chunk);
+      if (reply === 'HTTP/1.1 100 Continue\r\n\r\n') socket.write('hello');
+    }
+    expect(reply).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n1\r\n5\r\n0\r\n\r\n$/);
+  });
+
+  it('falls back to the local address for an empty Host (PEP 3333: never empty)', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET /empty-host HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n');
+    for await (const _ of socket);
+    const environ = seen.at(-1)!;
+    expect(environ.PATH_INFO).toBe('/empty-host');
+    expect([environ.SERVER_NAME, environ.SERVER_PORT]).toEqual(['127.0.0.1', String(server.port)]);
+  });
+
+  it('logs the bytes of an answer it makes itself (a 413)', async () => {
+    const logs: RequestLog[] = [];
+    const small = await serve(checked, {
+      port: 0,
+      maxBodySize: 10,
+      onResponse: (l) => logs.push(l),
+    });
+    try {
+      const res = await send(`${small.url}/upload`, { method: 'POST', body: new Uint8Array(11) });
+      const body = await readAll(res);
+      expect(res.statusCode).toBe(413);
+      for (let i = 0; i < 100 && logs.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(logs.map((l) => [l.status, l.bytes])).toEqual([[413, body.byteLength]]);
+    } finally {
+      await small.close();
     }
   });
 
