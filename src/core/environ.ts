@@ -145,8 +145,17 @@ export function splitHost(
   return [name.toLowerCase(), port || (scheme === 'https' ? '443' : '80')];
 }
 
-/** 1 to 65535, digits only. */
-function isPort(text: string): boolean {
+/**
+ * True for a port number as a Host header or a proxy writes it: digits only, 1 to 65535.
+ *
+ * @example
+ * ```ts
+ * isPort('8443');  // true
+ * isPort('0');     // false
+ * isPort('99999'); // false
+ * ```
+ */
+export function isPort(text: string): boolean {
   if (!/^\d{1,5}$/.test(text)) return false;
   const value = Number(text);
   return value >= 1 && value <= 65535;

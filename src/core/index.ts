@@ -6,6 +6,7 @@ export {
   type EnvironInit,
   encodePath,
   headerKey,
+  isPort,
   splitHost,
 } from './environ.js';
 export { consoleErrors, describeError, errorStream, ProtocolError } from './errors.js';

@@ -37,7 +37,11 @@ export type View<P = Record<string, unknown>> = (
 export interface RouteOptions {
   /** Default `['GET']` (HEAD comes with GET; OPTIONS is answered for every path). */
   methods?: readonly string[];
-  /** The name for {@link App.urlFor}; default the view function's name, else the rule. */
+  /**
+   * The name for {@link App.urlFor}; default the view function's name, else the rule. Routes
+   * may share a name when they share the view function; another function under a name already
+   * taken throws.
+   */
   name?: string;
 }
 
@@ -143,6 +147,8 @@ export class Application extends BaseApp {
   readonly #after: AfterRequest[] = [];
   readonly #byCode = new Map<number, ErrorHandler>();
   readonly #byClass = new Map<unknown, ErrorHandler>();
+  /** The view function behind each route name (Flask's `view_functions`). */
+  readonly #views = new Map<string, View>();
 
   constructor(options: AppOptions = {}) {
     super();
@@ -165,10 +171,20 @@ export class Application extends BaseApp {
     const options = typeof optionsOrView === 'function' ? {} : optionsOrView;
     const view = typeof optionsOrView === 'function' ? optionsOrView : maybeView;
     if (typeof view !== 'function') throw new TypeError(`route ${path} needs a view function`);
+    const name = options.name ?? (view.name || path);
+    // A name that fell back to the rule builds that rule whichever view answers: no clash.
+    const derivedFromPath = options.name === undefined && !view.name;
+    const taken = this.#views.get(name);
+    if (taken !== undefined && taken !== view && !derivedFromPath) {
+      throw new Error(
+        `route ${path}: the name ${JSON.stringify(name)} already belongs to another view function; give one of them another name`,
+      );
+    }
     this.router.add(path, view as View, {
       ...(options.methods !== undefined && { methods: options.methods }),
-      name: options.name ?? (view.name || path),
+      name,
     });
+    this.#views.set(name, view as View);
     return this;
   }
 

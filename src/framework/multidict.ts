@@ -77,9 +77,8 @@ export class MultiDict<V = string> implements Iterable<[string, V]> {
 
   /** A plain object of first values (handy for JSON and destructuring). */
   toObject(): Record<string, V> {
-    const out: Record<string, V> = {};
-    for (const [key, values] of this.#map) out[key] = values[0]!;
-    return out;
+    // fromEntries defines own properties, so a `__proto__` key is kept as data.
+    return Object.fromEntries([...this.#map].map(([key, values]) => [key, values[0]!]));
   }
 
   toJSON(): Record<string, V[]> {

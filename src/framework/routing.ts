@@ -132,7 +132,8 @@ export class Router<H> {
   readonly #byFirst = new Map<string, Rule<H>[]>();
   /** Dynamic rules that start with a parameter. */
   readonly #wild: Rule<H>[] = [];
-  readonly #byName = new Map<string, Rule<H>>();
+  /** Rules by name, in the order {@link Router.build} tries them. */
+  readonly #byName = new Map<string, Rule<H>[]>();
 
   /** Adds a rule. Throws on a malformed rule or an unknown converter. */
   add(
@@ -180,7 +181,15 @@ export class Router<H> {
       sortKey: [hasPath, -staticSegments, weight, this.rules.length],
     };
     this.rules.push(rule);
-    if (!this.#byName.has(rule.name)) this.#byName.set(rule.name, rule);
+    const named = this.#byName.get(rule.name);
+    if (named) {
+      named.push(rule);
+      // werkzeug's build order: more parameters first, so the most specific rule that can be
+      // filled wins; a stable sort keeps the order added between equals.
+      named.sort((a, b) => b.params.length - a.params.length);
+    } else {
+      this.#byName.set(rule.name, [rule]);
+    }
     if (rule.regex === null) {
       const list = this.#static.get(path);
       if (list) list.push(rule);
@@ -236,23 +245,39 @@ export class Router<H> {
   }
 
   /**
-   * The path for a rule by name. Parameters the rule does not use go into the query string.
-   * Throws when the name is unknown or a parameter is missing or of the wrong kind.
+   * The path for a rule by name. Of several rules with the name, the first whose parameters are
+   * all given is used, trying rules with more parameters first; values the rule does not use go
+   * into the query string. Throws when the name is unknown, when no rule has all its parameters,
+   * or when a value is of the wrong kind.
+   *
+   * @example
+   * ```ts
+   * router.add('/users/', 'users', { name: 'users' });
+   * router.add('/users/page/<int:page>', 'users', { name: 'users' });
+   * router.build('users', { page: 2 }); // '/users/page/2'
+   * router.build('users', { sort: 'name' }); // '/users/?sort=name'
+   * ```
    */
   build(name: string, values: Record<string, unknown> = {}): string {
-    const rule = this.#byName.get(name);
-    if (!rule) throw new Error(`no route named ${JSON.stringify(name)}`);
+    const rules = this.#byName.get(name);
+    if (!rules) throw new Error(`no route named ${JSON.stringify(name)}`);
+    const missing = rules.map((rule) =>
+      rule.params.map((p) => p.name).filter((param) => values[param] == null),
+    );
+    const index = missing.findIndex((names) => names.length === 0);
+    if (index === -1) {
+      const fewest = missing.reduce((a, b) => (b.length < a.length ? b : a));
+      const noun = fewest.length === 1 ? 'parameter' : 'parameters';
+      throw new TypeError(`building ${name} needs the ${noun} ${fewest.join(', ')}`);
+    }
+    const rule = rules[index]!;
     let path = rule.parts[0]!;
-    const used = new Set<string>();
     rule.params.forEach(({ name: param, converter }, i) => {
-      const value = values[param];
-      if (value === undefined || value === null) {
-        throw new TypeError(`building ${name} needs the parameter ${param}`);
-      }
-      used.add(param);
       path +=
-        encodeSegment(converter.toUrl(value), converter.slashes === true) + rule.parts[i + 1]!;
+        encodeSegment(converter.toUrl(values[param]), converter.slashes === true) +
+        rule.parts[i + 1]!;
     });
+    const used = new Set(rule.params.map((p) => p.name));
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(values)) {
       if (used.has(key) || value === undefined || value === null) continue;

@@ -7,10 +7,11 @@
  * your own proxy wrote) is used; anything a client put further left is ignored. A header with
  * fewer values than hops configured is ignored entirely, as is a value that does not look like
  * what it claims to be (a scheme other than http/https, a host with spaces or slashes, a port
- * that is not digits). Use it only behind proxies that always set these headers, or clients can
- * forge them.
+ * outside 1-65535, a prefix that does not start with exactly one `/` or holds control characters
+ * once decoded). Use it only behind proxies that always set these headers, or clients can forge
+ * them.
  */
-import { decodePath, splitHost } from '../core/environ.js';
+import { decodePath, isPort, splitHost } from '../core/environ.js';
 import type { App, Environ } from '../core/types.js';
 
 /** How many proxies to trust for each header; 0 ignores that header. */
@@ -37,7 +38,9 @@ export interface ProxyFixOriginals {
   SCRIPT_NAME: string;
 }
 
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/;
+/** C0 controls and DEL. */
+const CONTROL = /[\0-\x1f\x7f]/;
 const ADDRESS = /^[0-9A-Fa-f:.[\]%A-Za-z_-]+$/;
 
 /** The value `trusted` hops from the right of a comma-separated header, if there are that many. */
@@ -47,6 +50,24 @@ function fromRight(value: string | undefined, trusted: number): string | undefin
   if (values.length < trusted) return undefined;
   const picked = values[values.length - trusted];
   return picked === '' ? undefined : picked;
+}
+
+/** A host name or address, with a port of 1 to 65535 if any. */
+function isHost(text: string): boolean {
+  const match = HOST.exec(text);
+  return match !== null && (match[1] === undefined || isPort(match[1]));
+}
+
+/**
+ * SCRIPT_NAME from an X-Forwarded-Prefix, or undefined for one that is not a plain path: a raw
+ * `?` or `#`, control characters once decoded, or a start other than a single `/` (`//host` in
+ * a redirect's Location is another site).
+ */
+function scriptName(prefix: string | undefined): string | undefined {
+  if (prefix === undefined || /[?#]/.test(prefix)) return undefined;
+  const decoded = decodePath(prefix);
+  if (!/^\/(?!\/)/.test(decoded) || CONTROL.test(decoded)) return undefined;
+  return decoded.replace(/\/+$/, '');
 }
 
 function count(options: ProxyFixOptions, key: keyof ProxyFixOptions, fallback: number): number {
@@ -93,7 +114,7 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
     if (proto === 'http' || proto === 'https') environ['wsgi.url_scheme'] = proto;
 
     const host = fromRight(environ.HTTP_X_FORWARDED_HOST, trust.host);
-    if (host !== undefined && HOST.test(host)) {
+    if (host !== undefined && isHost(host)) {
       environ.HTTP_HOST = host;
       const [name, port] = splitHost(host, environ['wsgi.url_scheme']);
       environ.SERVER_NAME = name;
@@ -101,7 +122,7 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
     }
 
     const port = fromRight(environ.HTTP_X_FORWARDED_PORT, trust.port);
-    if (port !== undefined && /^\d{1,5}$/.test(port)) {
+    if (port !== undefined && isPort(port)) {
       const current = environ.HTTP_HOST ?? environ.SERVER_NAME;
       const [name] = splitHost(current, environ['wsgi.url_scheme']);
       const bare = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
@@ -109,10 +130,8 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
       environ.SERVER_PORT = port;
     }
 
-    const prefix = fromRight(environ.HTTP_X_FORWARDED_PREFIX, trust.prefix);
-    if (prefix?.startsWith('/') && !/[\0\r\n?#]/.test(prefix)) {
-      environ.SCRIPT_NAME = decodePath(prefix).replace(/\/+$/, '');
-    }
+    const prefix = scriptName(fromRight(environ.HTTP_X_FORWARDED_PREFIX, trust.prefix));
+    if (prefix !== undefined) environ.SCRIPT_NAME = prefix;
     return app(environ, startResponse);
   };
 }

@@ -17,7 +17,10 @@ import type { Loader, StaticFile } from './static-files.js';
 export interface SharedDataOptions {
   /** Seconds clients may cache a file (`Cache-Control: public, max-age=N`). Default 43200 (12 h). */
   maxAge?: number;
-  /** Extra or overriding types by extension: `{ '.webmanifest': 'application/manifest+json' }`. */
+  /**
+   * Extra or overriding types by extension, matched ignoring case:
+   * `{ '.webmanifest': 'application/manifest+json' }`.
+   */
   mimetypes?: Record<string, string>;
 }
 
@@ -82,8 +85,9 @@ function opaque(tag: string): string {
 function notModified(environ: Environ, file: StaticFile): boolean {
   const noneMatch = environ.HTTP_IF_NONE_MATCH;
   if (noneMatch !== undefined) {
-    if (file.etag === undefined) return false;
+    // `*` matches any current representation, with or without an ETag (RFC 9110 §13.1.2).
     if (noneMatch.trim() === '*') return true;
+    if (file.etag === undefined) return false;
     const tag = opaque(file.etag);
     return noneMatch.split(',').some((candidate) => opaque(candidate) === tag);
   }
@@ -157,6 +161,15 @@ export function sharedData(
       return { prefix: prefix.replace(/\/+$/, ''), loader };
     })
     .sort((a, b) => b.prefix.length - a.prefix.length);
+  // Extensions are looked up lower-cased, so the option's keys are too.
+  const served: SharedDataOptions = {
+    ...options,
+    ...(options.mimetypes && {
+      mimetypes: Object.fromEntries(
+        Object.entries(options.mimetypes).map(([ext, type]) => [ext.toLowerCase(), type]),
+      ),
+    }),
+  };
 
   return async (environ, startResponse) => {
     const method = environ.REQUEST_METHOD;
@@ -167,7 +180,7 @@ export function sharedData(
         const relative = safeRelativePath(path.slice(prefix.length + 1));
         if (relative === null) break;
         const file = await loader(relative);
-        if (file !== null) return serve(file, relative, environ, startResponse, options);
+        if (file !== null) return serve(file, relative, environ, startResponse, served);
       }
     }
     return app(environ, startResponse);

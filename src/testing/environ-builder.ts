@@ -13,7 +13,10 @@ export type HeadersInit =
 export interface EnvironOptions {
   /** Default `GET`. */
   method?: string;
-  /** The URL path as a client sends it (percent-encoded), optionally with `?query`. Default `/`. */
+  /**
+   * The URL path as a client sends it (percent-encoded), optionally with `?query`; a
+   * `#fragment` is dropped. Default `/`.
+   */
   path?: string;
   /** Query string (raw) or parameters to encode; merged after any `?query` in `path`. */
   query?: string | Record<string, string | readonly string[]> | URLSearchParams;
@@ -103,7 +106,8 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   host ??= 'localhost';
   if (scriptName === '/') scriptName = rawScriptName = '';
 
-  const fullPath = options.path ?? '/';
+  // A client never sends the fragment: drop it, as werkzeug's EnvironBuilder does.
+  const fullPath = (options.path ?? '/').split('#', 1)[0]!;
   const mark = fullPath.indexOf('?');
   const rawPath = mark === -1 ? fullPath : fullPath.slice(0, mark);
   const queries: string[] =

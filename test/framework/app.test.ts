@@ -398,6 +398,37 @@ describe('App', () => {
     expect(() => app.urlFor('user', { id: 1 }, { external: true })).toThrow(/needs a request/);
   });
 
+  it('builds a name shared by several routes of one view from the rule its values fill', async () => {
+    function users(_request: Request, params: { page?: number }) {
+      return { page: params.page ?? 1 };
+    }
+    const app = new App();
+    app.route('/users/page/<int:page>', users);
+    app.route('/users/', users);
+    expect(app.urlFor('users', {})).toBe('/users/');
+    expect(app.urlFor('users', { page: 2 })).toBe('/users/page/2');
+    expect((await call(app, 'GET', '/users/page/2')).json()).toEqual({ page: 2 });
+  });
+
+  it('refuses another view function under a name already taken', () => {
+    const app = new App();
+    const list = () => 'list';
+    app.route('/items', list);
+    app.route('/all-items', list);
+    expect(() => app.route('/things', { name: 'list' }, () => 'other')).toThrow(
+      /the name "list" already belongs to another view function/,
+    );
+    expect(() =>
+      app.post('/list', function list() {
+        return 'mine';
+      }),
+    ).toThrow(/already belongs/);
+    // Unnamed views fall back to the rule, which builds the same URL whichever answers.
+    app.get('/x', () => 'get');
+    app.post('/x', () => 'post');
+    expect(app.urlFor('/x')).toBe('/x');
+  });
+
   it('has one shortcut per method', async () => {
     const app = new App()
       .get('/r', () => 'get')

@@ -250,6 +250,18 @@ describe('Request', () => {
     expect(dict.getAs('a', Number)).toBeUndefined();
   });
 
+  it('MultiDict.toObject keeps a __proto__ key as its own property', () => {
+    const object = new MultiDict([
+      ['__proto__', 'x'],
+      ['a', '1'],
+    ]).toObject();
+    expect(Object.entries(object)).toEqual([
+      ['__proto__', 'x'],
+      ['a', '1'],
+    ]);
+    expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+  });
+
   it('gives the headers as a plain object with lower-case names', () => {
     const environ = buildEnviron({ headers: { 'X-One': '1' }, host: 'example.com' });
     expect(new Request(environ).headers.toObject()).toEqual({ host: 'example.com', 'x-one': '1' });

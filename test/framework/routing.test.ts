@@ -102,6 +102,30 @@ describe('Router', () => {
     expect(() => router.build('nope')).toThrow(/no route named "nope"/);
   });
 
+  it('builds with the first rule of a name whose parameters are all given, most parameters first', () => {
+    for (const order of ['short first', 'long first']) {
+      const router = new Router<string>();
+      const rules = [
+        () => router.add('/users/', 'h', { name: 'users' }),
+        () => router.add('/users/page/<int:page>', 'h', { name: 'users' }),
+      ];
+      if (order === 'long first') rules.reverse();
+      for (const add of rules) add();
+      expect(router.build('users', { page: 2 }), order).toBe('/users/page/2');
+      expect(router.build('users', {}), order).toBe('/users/');
+      expect(router.build('users', { sort: 'name' }), order).toBe('/users/?sort=name');
+    }
+    const router = new Router<string>();
+    router.add('/a/<x>/<y>', 'h', { name: 'a' });
+    router.add('/b/<z>', 'h', { name: 'a' });
+    // The error names what the nearest rule lacks.
+    expect(() => router.build('a', { x: '1' })).toThrow(/needs the parameter y$/);
+    expect(() => router.build('a', {})).toThrow(/needs the parameter z$/);
+    router.add('/c/<x>/<y>', 'h', { name: 'c' });
+    expect(() => router.build('c', {})).toThrow(/needs the parameters x, y$/);
+    expect(router.build('a', { x: '1', z: '2' })).toBe('/b/2?x=1');
+  });
+
   it('refuses malformed rules clearly', () => {
     const router = new Router<string>();
     expect(() => router.add('users', 'h')).toThrow(/must start with "\/"/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { App, Environ } from '../../src/index.js';
+import { App, type Environ } from '../../src/index.js';
 import { lint, proxyFix } from '../../src/middleware/index.js';
 import { Client, type RequestOptions } from '../../src/testing/index.js';
 
@@ -107,6 +107,51 @@ describe('proxyFix', () => {
       },
     });
     expect(result.now).toEqual(result.orig);
+  });
+
+  it('ignores ports outside 1-65535, in X-Forwarded-Port and X-Forwarded-Host', async () => {
+    const fix = proxyFix(inspect, { host: 1, port: 1 });
+    for (const headers of [
+      { 'X-Forwarded-Port': '0' },
+      { 'X-Forwarded-Port': '99999' },
+      { 'X-Forwarded-Host': '[::1]:99999' },
+      { 'X-Forwarded-Host': 'example.com:0' },
+    ]) {
+      const result = await seen(fix, { headers });
+      expect(result.now, JSON.stringify(headers)).toEqual(result.orig);
+    }
+    const edge = await seen(fix, { headers: { 'X-Forwarded-Host': 'example.com:65535' } });
+    expect(edge.now).toMatchObject({ HTTP_HOST: 'example.com:65535', SERVER_PORT: '65535' });
+  });
+
+  it('ignores a prefix with control characters once decoded, or starting with "//"', async () => {
+    const fix = proxyFix(inspect, { prefix: 1 });
+    for (const prefix of [
+      '/a%0D%0Ab',
+      '/a%00b',
+      '/a%09b',
+      '/a%7Fb',
+      '//evil.example',
+      '/%2Fevil.example',
+      '//',
+      '/a?b',
+      '/a#b',
+    ]) {
+      const result = await seen(fix, { headers: { 'X-Forwarded-Prefix': prefix } });
+      expect(result.now.SCRIPT_NAME, prefix).toBe('');
+    }
+    const encoded = await seen(fix, { headers: { 'X-Forwarded-Prefix': '/a%3Fb//' } });
+    expect(encoded.now.SCRIPT_NAME).toBe('/a?b');
+  });
+
+  it('keeps a redirect on the site when a prefix tries "//host"', async () => {
+    const app = new App();
+    app.route('/docs/', () => 'docs');
+    app.wsgiApp = proxyFix(app.wsgiApp, { prefix: 1 });
+    const res = await new Client(app).get('/docs', {
+      headers: { 'X-Forwarded-Prefix': '//evil.example' },
+    });
+    expect([res.statusCode, res.header('location')]).toEqual([308, '/docs/']);
   });
 
   it('ignores headers that are trusted for zero hops, and refuses bad counts', async () => {

@@ -281,4 +281,32 @@ describe('sharedData with other loaders', () => {
       'text/x-thing; charset=utf-8',
     );
   });
+
+  it('matches extra types by extension ignoring case, in the option and in the path', async () => {
+    const app = sharedData(
+      fallback,
+      { '/': memoryLoader({ 'a.JS': 'a', 'b.js': 'b', 'c.Thing': 'c' }) },
+      { mimetypes: { '.JS': 'application/x-upper', '.thing': 'application/x-thing' } },
+    );
+    for (const [path, type] of [
+      ['/a.JS', 'application/x-upper'],
+      ['/b.js', 'application/x-upper'],
+      ['/c.Thing', 'application/x-thing'],
+    ]) {
+      expect((await call(app, path!)).header('content-type'), path).toBe(type);
+    }
+  });
+
+  it('answers If-None-Match: * with a 304 for an existing file without an ETag', async () => {
+    const app = sharedData(fallback, { '/a': () => ({ body: new Uint8Array([1]) }) });
+    for (const method of ['GET', 'HEAD']) {
+      const res = await call(app, '/a/x.bin', { method, headers: { 'If-None-Match': '*' } });
+      expect([res.statusCode, res.body.length], method).toEqual([304, 0]);
+    }
+    const tagged = await call(app, '/a/x.bin', { headers: { 'If-None-Match': '"other"' } });
+    expect(tagged.statusCode).toBe(200);
+    expect((await call(app, '/missing', { headers: { 'If-None-Match': '*' } })).statusCode).toBe(
+      404,
+    );
+  });
 });

@@ -26,6 +26,18 @@ describe('buildEnviron', () => {
     expect(environ.REQUEST_URI).toBe('/caf%C3%A9/a%2Fb?x=%20y&x=2&z=a+b');
   });
 
+  it('drops a fragment, which clients never send', () => {
+    for (const [path, pathInfo, query] of [
+      ['/page#sec', '/page', ''],
+      ['/page?x=1#sec?y', '/page', 'x=1'],
+      ['/page#a?b', '/page', ''],
+    ]) {
+      const environ = buildEnviron({ path });
+      expect([environ.PATH_INFO, environ.QUERY_STRING], path).toEqual([pathInfo, query]);
+      expect(environ.REQUEST_URI).toBe(query ? `${pathInfo}?${query}` : pathInfo);
+    }
+  });
+
   it('takes scheme, host and script name from baseUrl', () => {
     const environ = buildEnviron({ baseUrl: 'https://example.com:8443/app/', path: '/x' });
     expect(environ).toMatchObject({
