@@ -12,7 +12,11 @@ import {
   handler,
 } from '../adapters/aws-lambda/index.js';
 import { fetchHandler } from '../adapters/cloudflare/index.js';
-import { DEFAULT_MAX_BODY_SIZE, type RequestLog } from '../adapters/node/index.js';
+import {
+  DEFAULT_MAX_BODY_SIZE,
+  type NodeListener,
+  type RequestLog,
+} from '../adapters/node/index.js';
 import {
   type App,
   concatBytes,
@@ -73,8 +77,15 @@ function observe(req: IncomingMessage, res: ServerResponse, options: EmulateOpti
   return log;
 }
 
-function sendPlain(res: ServerResponse, code: number, text: string, method?: string): number {
+function sendPlain(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  method?: string,
+  close = false,
+): number {
   const response = plainResponse(code, text, method);
+  if (close) response.headers.push(['Connection', 'close']);
   res.writeHead(code, response.reason, response.headers);
   res.end(response.body);
   return response.body.byteLength;
@@ -238,8 +249,27 @@ function bodyStream(
  * createServer(emulateListener('aws-v2', app, {})).listen(5000, '127.0.0.1');
  * ```
  */
-export function emulateListener(platform: Emulated, app: App, options: EmulateOptions): Listener {
-  return platform === 'cloudflare'
-    ? cloudflareListener(app, options)
-    : lambdaListener(platform, app, options);
+export function emulateListener(
+  platform: Emulated,
+  app: App,
+  options: EmulateOptions,
+): NodeListener {
+  const listener =
+    platform === 'cloudflare'
+      ? cloudflareListener(app, options)
+      : lambdaListener(platform, app, options);
+  const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  return Object.assign(listener, {
+    // A declared body over the limit is refused before the client sends it (RFC 9110 §10.1.1).
+    checkContinue(req: IncomingMessage, res: ServerResponse) {
+      if (Number(req.headers['content-length'] ?? 0) <= max) {
+        res.writeContinue();
+        listener(req, res);
+        return;
+      }
+      const log = observe(req, res, options);
+      // The client may still send the body after its wait: the connection ends with the answer.
+      log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method, true);
+    },
+  });
 }

@@ -39,7 +39,10 @@ export function describeFailure(error: unknown): string {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** tsx runs a CommonJS TypeScript file from a `data:` URL that ends with the real path. */
+/**
+ * tsx runs a CommonJS TypeScript file that an ES module imports from a `data:` URL ending with
+ * the real path (loadApp loads a CommonJS app itself with tsx's `require`, which keeps the path).
+ */
 function readableFrame(line: string): string {
   return line.replace(/data:text\/javascript,[^?]*\?filePath=([^:)\s]+)/, (_, path: string) =>
     decodeURIComponent(path).replace(/\?.*$/, ''),

@@ -15,3 +15,8 @@ export function listen(server: Server, host: string, port: number): Promise<stri
     });
   });
 }
+
+/** After a stop signal, an app's own timers or sockets must not keep the process alive. */
+export function exitSoon(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+}

@@ -2,8 +2,8 @@
  * The request listener `tsgi serve` runs: the Node adapter, or a platform adapter under
  * `--emulate`, with the debug page and the access log around it.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { nodeListener, type RequestLog } from '../adapters/node/index.js';
+import { createServer, type Server } from 'node:http';
+import { type NodeListener, nodeListener, type RequestLog } from '../adapters/node/index.js';
 import type { App } from '../src/index.js';
 import { debugPage } from './debug-page.js';
 
@@ -17,8 +17,6 @@ export interface ListenerSettings {
   maxBodySize?: number;
 }
 
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-
 /** The access log line: method, path, status, bytes, milliseconds. */
 export function formatLog(log: RequestLog): string {
   const ms = log.ms < 10 ? log.ms.toFixed(1) : Math.round(log.ms).toString();
@@ -31,7 +29,7 @@ function logLine(log: RequestLog): void {
 }
 
 /** The request listener for the app with the settings given on the command line. */
-export async function createListener(app: App, settings: ListenerSettings): Promise<Listener> {
+export async function createListener(app: App, settings: ListenerSettings): Promise<NodeListener> {
   const wrapped = settings.debug ? debugPage(app) : app;
   if (settings.emulate !== undefined) {
     const { emulateListener } = await import('./emulate.js');
@@ -41,4 +39,12 @@ export async function createListener(app: App, settings: ListenerSettings): Prom
     onResponse: logLine,
     ...(settings.maxBodySize !== undefined && { maxBodySize: settings.maxBodySize }),
   });
+}
+
+/**
+ * An HTTP server for the listener. Requests with `Expect: 100-continue` go to its
+ * `checkContinue`, so an upload over `--max-body` is refused before the client sends it.
+ */
+export function serverFor(listener: NodeListener): Server {
+  return createServer(listener).on('checkContinue', listener.checkContinue);
 }

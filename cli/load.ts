@@ -2,9 +2,10 @@
  * Loading the user's app module: `.js`/`.mjs` with plain `import()`, TypeScript through tsx (an
  * optional peer dependency), the default export or a named one.
  */
-import { existsSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { extname, isAbsolute, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { App } from '../src/index.js';
 import { ModuleError, UsageError } from './errors.js';
@@ -23,18 +24,60 @@ export interface LoadOptions {
   onImport?: (url: string) => void;
 }
 
-type TsImport = (
-  specifier: string,
-  options: { parentURL: string; onImport?: (url: string) => void },
-) => Promise<Record<string, unknown>>;
+/** tsx's two loaders: `import` for ES modules, `require` for CommonJS ones. */
+interface Tsx {
+  tsImport(
+    specifier: string,
+    options: { parentURL: string; onImport?: (url: string) => void },
+  ): Promise<Record<string, unknown>>;
+  register(options: { namespace: string }): { require(id: string, fromFile: string): unknown };
+}
 
-async function findTsx(): Promise<TsImport | undefined> {
+async function findTsx(): Promise<Tsx | undefined> {
   try {
-    const api = (await import('tsx/esm/api')) as { tsImport: TsImport };
-    return api.tsImport;
+    const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+    return { tsImport: esm.tsImport, register: cjs.register } as Tsx;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * True when Node (and tsx) load the file as CommonJS: `.cts` and `.cjs`, or a `.ts`/`.js` file
+ * whose nearest package.json does not say `"type": "module"` (npm's default).
+ */
+function isCommonJs(file: string): boolean {
+  const ext = extname(file);
+  if (ext === '.cts' || ext === '.cjs') return true;
+  if (ext === '.mts' || ext === '.mjs') return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type !== 'module';
+      } catch {
+        return true;
+      }
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/**
+ * Loads a module through tsx. A CommonJS one goes through tsx's `require`: its `import` would
+ * run it from a `data:` URL of the compiled code, so stack traces would show that URL instead
+ * of the file and its lines.
+ */
+async function tsxLoad(tsx: Tsx, file: string, options: LoadOptions) {
+  if (isCommonJs(file)) {
+    const exports = tsx.register({ namespace: randomUUID() }).require(file, import.meta.url);
+    // The namespace `import()` would give: module.exports as the default, its fields as names.
+    return { ...(exports as object), default: exports } as Record<string, unknown>;
+  }
+  return tsx.tsImport(pathToFileURL(file).href, {
+    parentURL: import.meta.url,
+    ...(options.onImport && { onImport: options.onImport }),
+  });
 }
 
 /** True when tsx is installed, so the modules an app loads can be listed (for `--reload`). */
@@ -87,21 +130,17 @@ export function resolveModule(path: string | undefined): string {
  */
 export async function loadApp(path: string | undefined, options: LoadOptions = {}): Promise<App> {
   const file = resolveModule(path);
-  const url = pathToFileURL(file).href;
   const typescript = TYPESCRIPT.has(extname(file));
-  const tsImport = typescript || options.onImport ? await findTsx() : undefined;
-  if (typescript && tsImport === undefined) {
+  const tsx = typescript || options.onImport ? await findTsx() : undefined;
+  if (typescript && tsx === undefined) {
     throw new UsageError(`loading ${path} needs tsx: npm install --save-dev tsx`);
   }
   let namespace: Record<string, unknown>;
   try {
     namespace =
-      tsImport !== undefined
-        ? await tsImport(url, {
-            parentURL: import.meta.url,
-            ...(options.onImport && { onImport: options.onImport }),
-          })
-        : ((await import(url)) as Record<string, unknown>);
+      tsx !== undefined
+        ? await tsxLoad(tsx, file, options)
+        : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (error) {
     throw new ModuleError(path!, error);
   }

@@ -86,6 +86,12 @@ async function main(argv: string[]): Promise<number> {
   return (await command.run())(args);
 }
 
+// A reader that stops early (`tsgi request … | head`) is not an error: stop quietly, as cat does.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -2,23 +2,28 @@
  * The child side of `--reload`: loads the app, tells the parent which files it loaded (or why it
  * failed), then serves the connections the parent hands over. See reload.ts for the parent.
  */
-import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { App } from '../src/index.js';
 import { describeFailure } from './errors.js';
-import { createListener, type ListenerSettings } from './listener.js';
+import { exitSoon } from './listen.js';
+import { createListener, type ListenerSettings, serverFor } from './listener.js';
 import { canTrackImports, loadApp, loadedFiles } from './load.js';
 import { childMessage } from './reload.js';
 
-/** Runs until the parent stops it (SIGTERM, or the IPC channel closing). */
+/**
+ * Runs until the parent stops it (SIGTERM, or the IPC channel closing) or Ctrl-C, which reaches
+ * the child too.
+ */
 export async function runReloadChild(
   module: string,
   exportName: string | undefined,
   settings: ListenerSettings,
 ): Promise<number> {
-  // The parent owns the port and hands each connection over; see reload.ts.
-  process.once('SIGTERM', () => process.exit(0));
-  process.once('disconnect', () => process.exit(0));
+  // Until the app serves, there is nothing to finish.
+  let stop: () => void = () => process.exit(0);
+  process.once('SIGTERM', () => stop());
+  process.once('SIGINT', () => stop());
+  process.once('disconnect', () => stop());
   const imported = new Set<string>();
   const tracked = await canTrackImports();
   let app: App;
@@ -33,12 +38,25 @@ export async function runReloadChild(
     throw error;
   }
   await childMessage({ type: 'files', files: loadedFiles(imported), tracked });
-  const server = createServer(await createListener(app, settings));
+  const server = serverFor(await createListener(app, settings));
+  // The parent owns the port and hands each connection over (see reload.ts). The server never
+  // listens, so Node does not track these connections and closeAllConnections() would miss them.
+  const sockets = new Set<Socket>();
   process.on('message', (message: { type?: string }, socket?: Socket) => {
     if (message?.type !== 'socket' || !socket) return;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     server.emit('connection', socket);
     socket.resume();
   });
+  // As plain `serve` stops: open connections are dropped, so the apps still answering are closed
+  // and logged, and the process exits once they are done.
+  stop = () => {
+    stop = () => {};
+    for (const socket of sockets) socket.destroy();
+    if (process.connected) process.disconnect();
+    exitSoon();
+  };
   await childMessage({ type: 'ready' });
   return new Promise<number>(() => {}); // runs until the parent stops it
 }

@@ -1,10 +1,22 @@
 /**
- * `tsgi request <module> <METHOD> <path>`: calls the app in-process, the way the test client does,
- * and prints the response like `curl -i`.
+ * `tsgi request <module> <METHOD> <path>`: calls the app in-process, through the runner with the
+ * environ the test client builds, and prints the response like `curl -i`.
  */
-import { writeFileSync } from 'node:fs';
-import { fromUtf8, isValidUtf8 } from '../src/index.js';
-import { Client } from '../src/testing/index.js';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import {
+  type App,
+  concatBytes,
+  describeError,
+  type Environ,
+  errorStream,
+  fromUtf8,
+  type Header,
+  isValidUtf8,
+  notAnAnswer,
+  runApp,
+  unsendable,
+} from '../src/index.js';
+import { buildEnviron } from '../src/testing/index.js';
 import { parseCommand } from './args.js';
 import { UsageError } from './errors.js';
 import { parseDataOption, parseHeaderOptions, withDefaultContentType } from './http-input.js';
@@ -44,24 +56,83 @@ export async function requestCommand(args: string[]): Promise<number> {
     module,
     values.export !== undefined ? { exportName: values.export } : {},
   );
+  // Opened before the app runs, so an unwritable path is reported before anything happens.
+  const output = values.output !== undefined ? openOutput(values.output) : undefined;
 
-  const res = await new Client(app).request(method.toUpperCase(), path, {
+  const environ = buildEnviron({
+    method: method.toUpperCase(),
+    path,
     headers,
     ...(body !== undefined && { body }),
+    errors: errorStream((line) => process.stderr.write(`${line}\n`)),
   });
-  if (res.errors) process.stderr.write(res.errors);
-  let out = `HTTP/1.1 ${res.status}\n`;
-  for (const [name, value] of res.headers) out += `${name}: ${value}\n`;
+  const response = await respond(app, environ);
+  let out = `HTTP/1.1 ${response.status}\n`;
+  for (const [name, value] of response.headers) out += `${name}: ${value}\n`;
   process.stdout.write(`${out}\n`);
-  if (values.output !== undefined) {
-    writeFileSync(values.output, res.body);
-    process.stderr.write(`tsgi: wrote ${res.body.byteLength} bytes to ${values.output}\n`);
-  } else if (isValidUtf8(res.body)) {
-    process.stdout.write(fromUtf8(res.body));
+  if (output !== undefined) {
+    writeFileSync(output, response.body);
+    closeSync(output);
+    process.stderr.write(`tsgi: wrote ${response.body.byteLength} bytes to ${values.output}\n`);
+  } else if (isValidUtf8(response.body)) {
+    process.stdout.write(fromUtf8(response.body));
   } else {
     process.stderr.write(
-      `tsgi: the body is ${res.body.byteLength} bytes of binary data; save it with -o FILE\n`,
+      `tsgi: the body is ${response.body.byteLength} bytes of binary data; save it with -o FILE\n`,
     );
   }
-  return 0;
+  if (response.cut === undefined) return 0;
+  const error = describeError(response.cut.error).split('\n')[0];
+  process.stderr.write(
+    `tsgi: the body was cut after ${response.body.byteLength} bytes by an app error: ${error}\n`,
+  );
+  return 1;
+}
+
+/** Opens the `-o` file; a path that cannot be written is the user's mistake. */
+function openOutput(file: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const reasons: Record<string, string> = {
+      ENOENT: 'no such directory',
+      EACCES: 'permission denied',
+      EISDIR: 'it is a directory',
+    };
+    throw new UsageError(`cannot write ${file}: ${reasons[code] ?? (code || 'not writable')}`);
+  }
+}
+
+/** The response as a client received it. */
+interface Received {
+  status: string;
+  headers: Header[];
+  body: Uint8Array;
+  /** The app error that cut the body short, if one did. */
+  cut?: { error: unknown };
+}
+
+/**
+ * Runs the app as a server adapter does and reads the whole body. A 1xx status becomes the 500
+ * every adapter answers it with; an app error after the head ends the body where it was.
+ */
+async function respond(app: App, environ: Environ): Promise<Received> {
+  const response = await runApp(app, environ);
+  const problem = notAnAnswer(response.statusCode);
+  if (problem !== undefined) {
+    await response.body.return();
+    return unsendable(environ, 'by any adapter', problem);
+  }
+  const { status, headers } = response;
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of response.body) chunks.push(chunk);
+  } catch (error) {
+    // The runner has logged it to wsgi.errors already.
+    return { status, headers, body: concatBytes(chunks), cut: { error } };
+  } finally {
+    environ['wsgi.errors'].flush();
+  }
+  return { status, headers, body: concatBytes(chunks) };
 }

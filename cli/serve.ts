@@ -3,11 +3,16 @@
  * `--reload`, `--debug` and `--emulate`.
  */
 
-import { createServer } from 'node:http';
 import { parseCommand, parsePort, parseSize } from './args.js';
 import { UsageError } from './errors.js';
-import { listen } from './listen.js';
-import { createListener, EMULATED, type Emulated, type ListenerSettings } from './listener.js';
+import { exitSoon, listen } from './listen.js';
+import {
+  createListener,
+  EMULATED,
+  type Emulated,
+  type ListenerSettings,
+  serverFor,
+} from './listener.js';
 import { loadApp, resolveModule } from './load.js';
 import { isReloadChild, superviseReload } from './reload.js';
 import { runReloadChild } from './reload-child.js';
@@ -30,11 +35,6 @@ Options:
 
 Example:
   tsgi serve app.ts --reload --debug`;
-
-/** After Ctrl-C, an app's own timers or sockets must not keep the server's process alive. */
-function exitSoon(): void {
-  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
-}
 
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -79,7 +79,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (isReloadChild()) return runReloadChild(module, exportName, settings);
   const app = await loadApp(module, exportName !== undefined ? { exportName } : {});
-  const server = createServer(await createListener(app, settings));
+  const server = serverFor(await createListener(app, settings));
   const url = await listen(server, host, port);
   const emulating = settings.emulate ? ` (emulating ${settings.emulate})` : '';
   process.stdout.write(`tsgi: serving ${module} on ${url}${emulating}\n`);

@@ -53,7 +53,10 @@ export function eventKind(event: unknown): EventKindName | undefined {
 export interface EventInit {
   /** Default `GET`. */
   method?: string;
-  /** The path the app routes on (after any stage), percent-encoded, optionally with `?query`. Default `/`. */
+  /**
+   * The path the app routes on (after any stage), percent-encoded, optionally with `?query`; a
+   * `#fragment` is dropped, as clients never send it. Default `/`.
+   */
   path?: string;
   /** Request headers; arrays or repeated pairs become repeated headers. */
   headers?: Record<string, string | readonly string[]> | readonly (readonly [string, string])[];
@@ -151,7 +154,9 @@ function multi(pairs: [string, string][]): Record<string, string[]> {
   return out;
 }
 
-function splitTarget(target: string): [path: string, query: string] {
+/** Path and query of a request target; a `#fragment` is dropped, as clients never send it. */
+function splitTarget(url: string): [path: string, query: string] {
+  const target = url.split('#', 1)[0]!;
   const mark = target.indexOf('?');
   return mark === -1 ? [target || '/', ''] : [target.slice(0, mark) || '/', target.slice(mark + 1)];
 }

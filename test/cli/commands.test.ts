@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HELLO, runCli } from './_cli.js';
+import { HELLO, ROOT, runCli } from './_cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +36,10 @@ describe('tsgi help, version and errors', () => {
     [['request', HELLO, 'GET'], /usage: tsgi request/],
     [['request', HELLO, 'GET', '/', '-H', 'no colon'], /is not a header/],
     [['request', HELLO, 'POST', '/echo', '-d', `@${join(dir, 'nope.bin')}`], /cannot read data/],
+    [
+      ['request', HELLO, 'GET', '/', '-o', join(dir, 'no', 'such', 'dir', 'out')],
+      /^tsgi: cannot write .*out: no such directory\n$/,
+    ],
   ])('%j: one clear line on stderr, exit status 2', async (args, message) => {
     const res = await runCli(args);
     expect(res.code).toBe(2);
@@ -52,6 +57,20 @@ describe('tsgi help, version and errors', () => {
     const named = await runCli(['request', module, 'GET', '/', '--export', 'notAnApp']);
     expect(named.code).toBe(2);
     expect(named.stderr).toMatch(/its export "notAnApp" is a number/);
+  });
+
+  it('stops quietly when the reader of its output closes early (| head)', async () => {
+    const module = join(dir, 'big.mjs');
+    writeFileSync(
+      module,
+      "export default (_e, start) => { start('200 OK', [['Content-Type', 'text/plain']]); return ['x'.repeat(8 << 20)]; };\n",
+    );
+    const cli = `${JSON.stringify(process.execPath)} --import tsx cli/main.ts request ${JSON.stringify(module)} GET /`;
+    const run = spawnSync('bash', ['-c', `set -o pipefail; ${cli} | head -c 10 >/dev/null`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect([run.status, run.stderr]).toEqual([0, '']);
   });
 
   it('reports a module that fails to load with its error, exit status 1', async () => {
@@ -133,5 +152,66 @@ describe('tsgi request', () => {
     const binary = await runCli(['request', HELLO, 'GET', '/binary?size=64']);
     expect(binary.code).toBe(0);
     expect(binary.stderr).toMatch(/64 bytes of binary data; save it with -o FILE/);
+  });
+
+  it('names the .ts file and its lines in stacks, in a package without "type": "module"', async () => {
+    const pkg = join(dir, 'commonjs');
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, 'package.json'), '{ "name": "commonjs" }\n');
+    const module = join(pkg, 'app.ts');
+    writeFileSync(
+      module,
+      `const reason: string = 'kaboom';
+export default () => {
+  throw new Error(reason);
+};
+`,
+    );
+    const res = await runCli(['request', module, 'GET', '/']);
+    expect(res.stdout).toMatch(/^HTTP\/1\.1 500 /);
+    expect(res.stderr).toContain(`${module}:3:9`);
+    expect(res.stderr).not.toContain('data:');
+  });
+
+  it('prints a body an app error cut short, says so on stderr, exit status 1', async () => {
+    const module = join(dir, 'cut.mjs');
+    writeFileSync(
+      module,
+      `export default (_environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return (function* () {
+    yield 'part1';
+    throw new Error('boom-after');
+  })();
+};
+`,
+    );
+    const res = await runCli(['request', module, 'GET', '/']);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('HTTP/1.1 200 OK\nContent-Type: text/plain\n\npart1');
+    expect(res.stderr).toMatch(/^tsgi: error in app for GET \/: Error: boom-after\n\s+at /);
+    expect(res.stderr).toMatch(
+      /\ntsgi: the body was cut after 5 bytes by an app error: Error: boom-after\n$/,
+    );
+  });
+
+  it('answers a 1xx status with the 500 every adapter sends, and closes the app', async () => {
+    const module = join(dir, 'interim.mjs');
+    writeFileSync(
+      module,
+      `export default (environ, startResponse) => {
+  startResponse('103 Early Hints', [['Link', '</style.css>; rel=preload']]);
+  return Object.assign(['hint'], { close: () => environ['wsgi.errors'].write('closed\\n') });
+};
+`,
+    );
+    const res = await runCli(['request', module, 'GET', '/']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^HTTP\/1\.1 500 Internal Server Error\n/);
+    expect(res.stdout.endsWith('\n\nInternal Server Error\n')).toBe(true);
+    expect(res.stderr).toContain('closed\n');
+    expect(res.stderr).toMatch(
+      /cannot be sent by any adapter: a 1xx status is an interim response/,
+    );
   });
 });

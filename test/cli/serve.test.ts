@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,45 @@ import { eventually, HELLO, startServe } from './_cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+
+/**
+ * A POST with `Expect: 100-continue` that sends its body only once invited; `continued` tells
+ * whether the server sent a 100.
+ */
+function postExpectingContinue(
+  url: string,
+  length: number,
+  body: string,
+): Promise<{ continued: boolean; status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          Expect: '100-continue',
+          'Content-Length': String(length),
+          'Content-Type': 'text/plain',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ continued, status: res.statusCode!, text }));
+      },
+    );
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
 
 async function get(url: string): Promise<{ status: number; text: string; type: string }> {
   const res = await fetch(url);
@@ -168,6 +207,100 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
       expect(await res.text()).toBe('Internal Server Error\n');
     } finally {
       await plain.stop();
+    }
+  });
+
+  it('--debug shows the source of a .ts app in a package without "type": "module"', async () => {
+    const pkg = join(dir, 'commonjs');
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, 'package.json'), '{ "name": "commonjs" }\n');
+    const module = join(pkg, 'failing.ts');
+    writeFileSync(
+      module,
+      `const reason: string = 'the gadget is missing';
+export default () => {
+  throw new Error(reason);
+};
+`,
+    );
+    const server = await startServe([module, '--port', '0', '--debug']);
+    try {
+      const html = await (await fetch(`${server.url}/`)).text();
+      expect(html).toContain(`${module}:3:9`);
+      expect(html).toMatch(/<span class="here"><i>3<\/i> {2}throw new Error\(reason\);<\/span>/);
+      expect(html).not.toContain('data:');
+      expect(server.stderr()).toContain(`${module}:3:9`);
+      expect(server.stderr()).not.toContain('data:');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each([
+    ['Ctrl-C reaches the child', 'SIGINT'],
+    ['the parent is stopped', 'SIGTERM'],
+  ])('--reload: when %s, a request in flight is closed and logged', async (_, signal) => {
+    const marker = join(dir, `reload-closed-${signal}.txt`);
+    const module = join(dir, `reload-stop-${signal}.ts`);
+    writeFileSync(
+      module,
+      `import { writeFileSync } from 'node:fs';
+export default (environ: Record<string, unknown>, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  if (environ.PATH_INFO === '/pid') return [String(process.pid)];
+  return (async function* () {
+    try {
+      for (;;) {
+        yield 'tick\\n';
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      writeFileSync(${JSON.stringify(marker)}, 'closed');
+    }
+  })();
+};
+`,
+    );
+    const server = await startServe([module, '--port', '0', '--reload']);
+    try {
+      const child = Number((await get(`${server.url}/pid`)).text);
+      expect(child).not.toBe(0);
+      await new Promise<void>((resolve, reject) => {
+        const req = request(`${server.url}/stream`, (res) => {
+          res.on('error', () => {});
+          res.once('data', () => resolve());
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      if (signal === 'SIGINT') process.kill(child, 'SIGINT');
+      else await server.stop();
+      expect(await eventually(async () => (existsSync(marker) ? 'yes' : undefined))).toBe('yes');
+      await eventually(async () =>
+        /^GET \/stream 200 \d+B [\d.]+ms \(aborted\)$/m.test(server.stdout()) ? true : undefined,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each([
+    ['plain', []],
+    ['--emulate aws-v2', ['--emulate', 'aws-v2']],
+    ['--emulate cloudflare', ['--emulate', 'cloudflare']],
+  ])('%s: Expect: 100-continue over --max-body is refused before the upload', async (_, extra) => {
+    const server = await startServe([HELLO, '--port', '0', '--max-body', '10', ...extra]);
+    try {
+      const refused = await postExpectingContinue(`${server.url}/echo`, 100, 'x'.repeat(100));
+      expect([refused.continued, refused.status]).toEqual([false, 413]);
+      expect(refused.text).toMatch(/^Payload Too Large/);
+      await eventually(async () =>
+        /^POST \/echo 413 [1-9]\d*B /m.test(server.stdout()) ? true : undefined,
+      );
+      const invited = await postExpectingContinue(`${server.url}/echo`, 5, 'hello');
+      expect(invited).toEqual({ continued: true, status: 200, text: 'hello' });
+    } finally {
+      await server.stop();
     }
   });
 });

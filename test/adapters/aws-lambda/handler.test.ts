@@ -317,6 +317,20 @@ describe('the request side', () => {
     expect(environ.REQUEST_URI).toBe('/prod/users/7?q=a%20b');
   });
 
+  it.each(KINDS)(
+    '%s: a fragment in the path is dropped, as clients never send it',
+    async (kind) => {
+      for (const [path, query] of [
+        ['/x#frag', ''],
+        ['/x?y=1#frag?z=2', 'y=1'],
+      ] as const) {
+        expect(JSON.stringify(buildEvent(kind, { path }))).not.toContain('frag');
+        const environ = await environFor(kind, { path });
+        expect([environ.PATH_INFO, environ.QUERY_STRING], path).toEqual(['/x', query]);
+      }
+    },
+  );
+
   type EditableEvent = {
     rawPath?: string;
     requestContext: { path?: string; http: { path?: string } };

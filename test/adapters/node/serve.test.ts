@@ -395,7 +395,9 @@ describe('serve', () => {
       reply += String(chunk);
       if (reply === 'HTTP/1.1 100 Continue\r\n\r\n') socket.write('hello');
     }
-    expect(reply).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n1\r\n5\r\n0\r\n\r\n$/);
+    expect(reply).toMatch(
+      /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n1\r\n5\r\n0\r\n\r\n$/,
+    );
   });
 
   it('falls back to the local address for an empty Host (PEP 3333: never empty)', async () => {
