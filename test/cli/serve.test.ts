@@ -57,6 +57,32 @@ async function get(url: string): Promise<{ status: number; text: string; type: s
   };
 }
 
+/**
+ * Writes an app that streams a tick every 50 ms until it is stopped, then writes "closed" to
+ * `marker`; `/pid` answers with the process id of whoever serves it.
+ */
+function writeEndlessApp(module: string, marker: string): void {
+  writeFileSync(
+    module,
+    `import { writeFileSync } from 'node:fs';
+export default (environ: Record<string, unknown>, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  if (environ.PATH_INFO === '/pid') return [String(process.pid)];
+  return (async function* () {
+    try {
+      for (;;) {
+        yield 'tick\\n';
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      writeFileSync(${JSON.stringify(marker)}, 'closed');
+    }
+  })();
+};
+`,
+  );
+}
+
 describe('tsgi serve', () => {
   it('prints its URL, serves the app and logs one line per request', async () => {
     const server = await startServe([HELLO, '--port', '0']);
@@ -98,24 +124,7 @@ describe('tsgi serve', () => {
   it("runs the app's close() when the client disconnects mid-stream", async () => {
     const marker = join(dir, 'closed.txt');
     const module = join(dir, 'endless.ts');
-    writeFileSync(
-      module,
-      `import { writeFileSync } from 'node:fs';
-export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
-  startResponse('200 OK', [['Content-Type', 'text/plain']]);
-  return (async function* () {
-    try {
-      for (;;) {
-        yield 'tick\\n';
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    } finally {
-      writeFileSync(${JSON.stringify(marker)}, 'closed');
-    }
-  })();
-};
-`,
-    );
+    writeEndlessApp(module, marker);
     const server = await startServe([module, '--port', '0']);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -242,25 +251,7 @@ export default () => {
   ])('--reload: when %s, a request in flight is closed and logged', async (_, signal) => {
     const marker = join(dir, `reload-closed-${signal}.txt`);
     const module = join(dir, `reload-stop-${signal}.ts`);
-    writeFileSync(
-      module,
-      `import { writeFileSync } from 'node:fs';
-export default (environ: Record<string, unknown>, startResponse: (s: string, h: [string, string][]) => void) => {
-  startResponse('200 OK', [['Content-Type', 'text/plain']]);
-  if (environ.PATH_INFO === '/pid') return [String(process.pid)];
-  return (async function* () {
-    try {
-      for (;;) {
-        yield 'tick\\n';
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    } finally {
-      writeFileSync(${JSON.stringify(marker)}, 'closed');
-    }
-  })();
-};
-`,
-    );
+    writeEndlessApp(module, marker);
     const server = await startServe([module, '--port', '0', '--reload']);
     try {
       const child = Number((await get(`${server.url}/pid`)).text);
