@@ -14,6 +14,7 @@ import {
 import { fetchHandler } from '../adapters/cloudflare/index.js';
 import {
   DEFAULT_MAX_BODY_SIZE,
+  declaredLength,
   type NodeListener,
   type RequestLog,
 } from '../adapters/node/index.js';
@@ -146,8 +147,7 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
   return (req, res) => {
     const log = observe(req, res, options);
     (async () => {
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > max) {
+      if ((declaredLength(req) ?? 0) > max) {
         log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method);
         return;
       }
@@ -262,7 +262,7 @@ export function emulateListener(
   return Object.assign(listener, {
     // A declared body over the limit is refused before the client sends it (RFC 9110 §10.1.1).
     checkContinue(req: IncomingMessage, res: ServerResponse) {
-      if (Number(req.headers['content-length'] ?? 0) <= max) {
+      if ((declaredLength(req) ?? 0) <= max) {
         res.writeContinue();
         listener(req, res);
         return;

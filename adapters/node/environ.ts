@@ -21,7 +21,15 @@ export interface NodeEnvironOptions {
   errors?: WsgiErrors;
 }
 
-/** The Content-Length header as a number, or undefined when absent or not a plain number. */
+/**
+ * The Content-Length header as a number, or undefined when absent or not a plain number (Node's
+ * parser has already refused a malformed one with 400).
+ *
+ * @example
+ * ```ts
+ * if ((declaredLength(req) ?? 0) > limit) refuse(req, res);
+ * ```
+ */
 export function declaredLength(req: IncomingMessage): number | undefined {
   const value = req.headers['content-length'];
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;

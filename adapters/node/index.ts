@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+export { declaredLength } from './environ.js';
 export {
   DEFAULT_MAX_BODY_SIZE,
   type NodeListener,

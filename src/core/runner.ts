@@ -3,7 +3,7 @@
  * {@link runAppBuffered}; the rules about startResponse, write(), close(), errors and bodiless
  * responses live here and nowhere else.
  */
-import { concatBytes, EMPTY, utf8 } from './bytes.js';
+import { concatBytes, EMPTY, utf8, utf8Length } from './bytes.js';
 import { describeError, ProtocolError } from './errors.js';
 import { checkHeaders, parseStatus } from './headers.js';
 import { statusForbidsBody, statusLine } from './status.js';
@@ -134,8 +134,8 @@ class Exchange {
   chunks: Uint8Array[] = [];
   size = 0;
   /**
-   * The body so far as the app's own strings, while every chunk has been one; `undefined` after
-   * a byte chunk, or once the head has gone out and the body streams.
+   * The body so far as the app's own strings, while every chunk has been a well-formed one;
+   * `undefined` after any other chunk, or once the head has gone out and the body streams.
    */
   text: string | undefined = '';
   /** Set once a bodiless response has its head: no need to run the app further. */
@@ -216,14 +216,11 @@ class Exchange {
       );
     }
     this.chunks.push(bytes);
-    if (this.text !== undefined)
-      this.text = typeof chunk === 'string' ? this.text + chunk : undefined;
-  }
-
-  /** {@link text}, when its UTF-8 form is exactly the bytes collected (no lone surrogate). */
-  wholeText(): string | undefined {
-    const text = this.text;
-    return text !== undefined && isWellFormed(text) ? text : undefined;
+    // Each chunk is encoded on its own, so each must be well-formed for the joined text to be
+    // these bytes: a surrogate pair split across two chunks is two U+FFFD, not one character.
+    if (this.text !== undefined) {
+      this.text = typeof chunk === 'string' && isWellFormed(chunk) ? this.text + chunk : undefined;
+    }
   }
 
   /** The body has ended: check that a head exists and that the length matches. */
@@ -316,10 +313,10 @@ export function plainResponse(code: number, text: string, method = 'GET'): Buffe
     reason: status.slice(4),
     headers: [
       ['Content-Type', 'text/plain; charset=utf-8'],
-      ['Content-Length', String(utf8(text).byteLength)],
+      ['Content-Length', String(utf8Length(text))],
     ],
     body,
-    text: body === EMPTY ? '' : text,
+    text: body === EMPTY ? '' : isWellFormed(text) ? text : undefined,
   };
 }
 
@@ -390,7 +387,7 @@ export async function runAppBuffered(
       reason: head.reason,
       headers: head.headers,
       body: concatBytes(exchange.chunks, exchange.size),
-      text: exchange.wholeText(),
+      text: exchange.text,
     };
   } catch (error) {
     const closing = exchange.close(result, source, !done);
@@ -504,7 +501,7 @@ function completed(
     headers: head.headers,
     body: new ResponseBody(exchange, result, undefined),
     complete: concatBytes(exchange.chunks, exchange.size),
-    completeText: exchange.wholeText(),
+    completeText: exchange.text,
   };
   const settled = () => {
     const failed = exchange.failedClose();

@@ -699,13 +699,26 @@ describe('runner: a body given as strings is kept as text too', () => {
     expect(fromUtf8(streamed.complete!)).toBe('café ✓');
   });
 
-  it('has none once a chunk was bytes, or a string held a lone surrogate', async () => {
+  it('has none once a chunk was bytes or held a lone surrogate, even one a later chunk pairs', async () => {
     const mixed = await runAppBuffered(answer('a', new Uint8Array([98])), buildEnviron());
     expect(mixed.text).toBeUndefined();
     expect(fromUtf8(mixed.body)).toBe('ab');
     const lone = await runApp(answer('a\uD800b'), buildEnviron());
     expect(lone.completeText).toBeUndefined();
     expect([...lone.complete!]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
+    // Each chunk is encoded alone: a pair split in two is two U+FFFD, so the text must not be 😀.
+    const split = await runAppBuffered(answer('\uD83D', '\uDE00'), buildEnviron());
+    expect(split.text).toBeUndefined();
+    expect(Buffer.from(split.body).toString('hex')).toBe('efbfbdefbfbd');
+    const failed = await runAppBuffered(
+      () => {
+        throw new Error('\uD83D');
+      },
+      buildEnviron(),
+      { debug: true },
+    );
+    expect(failed.text).toBeUndefined();
+    expect(Buffer.from(failed.body).toString('hex')).toContain('efbfbd');
   });
 
   it('matches the bodies of a 500 and of a HEAD', async () => {
