@@ -3,7 +3,7 @@
  * {@link runAppBuffered}; the rules about startResponse, write(), close(), errors and bodiless
  * responses live here and nowhere else.
  */
-import { concatBytes, EMPTY, utf8, utf8Length } from './bytes.js';
+import { concatBytes, EMPTY, utf8 } from './bytes.js';
 import { describeError, ProtocolError } from './errors.js';
 import { checkHeaders, parseStatus } from './headers.js';
 import { statusForbidsBody, statusLine } from './status.js';
@@ -305,7 +305,8 @@ class Exchange {
  * ```
  */
 export function plainResponse(code: number, text: string, method = 'GET'): BufferedResponse {
-  const body = method === 'HEAD' || statusForbidsBody(code) ? EMPTY : utf8(text);
+  const bytes = utf8(text);
+  const body = method === 'HEAD' || statusForbidsBody(code) ? EMPTY : bytes;
   const status = statusLine(code);
   return {
     status,
@@ -313,7 +314,7 @@ export function plainResponse(code: number, text: string, method = 'GET'): Buffe
     reason: status.slice(4),
     headers: [
       ['Content-Type', 'text/plain; charset=utf-8'],
-      ['Content-Length', String(utf8Length(text))],
+      ['Content-Length', String(bytes.byteLength)],
     ],
     body,
     text: body === EMPTY ? '' : isWellFormed(text) ? text : undefined,

@@ -1,6 +1,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type RouteParams, Router } from '../../src/index.js';
 
+/** The handler a GET of `path` finds, or the kind of miss. */
+function foundHandler(router: Router<string>, path: string): string {
+  const match = router.match('GET', path);
+  return match.kind === 'found' ? match.rule.handler : match.kind;
+}
+
 describe('Router', () => {
   it('matches static rules by method, GET bringing HEAD', () => {
     const router = new Router<string>();
@@ -49,10 +55,7 @@ describe('Router', () => {
     router.add('/a/<x>/c', 'first added');
     router.add('/a/b/<y>', 'second added');
     router.add('/a/<int:n>/c', 'lighter');
-    const handler = (path: string) => {
-      const match = router.match('GET', path);
-      return match.kind === 'found' ? match.rule.handler : match.kind;
-    };
+    const handler = (path: string) => foundHandler(router, path);
     expect(handler('/en/docs/intro')).toBe('english');
     expect(handler('/de/docs/intro')).toBe('intro');
     expect(handler('/files/5')).toBe('files');
@@ -68,10 +71,7 @@ describe('Router', () => {
     router.add('/users/<int:id>', 'by-id');
     router.add('/users/me', 'me');
     router.add('/<lang>/about', 'about');
-    const handler = (path: string) => {
-      const match = router.match('GET', path);
-      return match.kind === 'found' ? match.rule.handler : match.kind;
-    };
+    const handler = (path: string) => foundHandler(router, path);
     expect(handler('/users/me')).toBe('me');
     expect(handler('/users/7')).toBe('by-id');
     expect(handler('/users/ada')).toBe('by-name');
