@@ -126,9 +126,9 @@ function strictBase64(text: string): Uint8Array | undefined {
 }
 
 /** The request body as bytes; invalid base64 is a 400 (never silently "decoded" into garbage). */
-export function decodeBody(body: unknown, base64: boolean | undefined): Uint8Array {
+export function decodeBody(body: unknown, base64: unknown): Uint8Array {
   if (typeof body !== 'string' || body === '') return NO_BODY;
-  if (!base64) return Buffer.from(body, 'utf8');
+  if (!isSet(base64)) return Buffer.from(body, 'utf8');
   const bytes = strictBase64(body);
   if (bytes === undefined) {
     throw new BadRequest(
@@ -137,6 +137,14 @@ export function decodeBody(body: unknown, base64: boolean | undefined): Uint8Arr
     );
   }
   return bytes;
+}
+
+/**
+ * An event's boolean flag (`isBase64Encoded`, `inputTruncated`): `true`, or the string `"true"`
+ * that some generated sample events carry. `"false"` is false, not a truthy string.
+ */
+export function isSet(flag: unknown): boolean {
+  return flag === true || flag === 'true';
 }
 
 /** The event's method, which must be an HTTP token: the front end checked it, a forged event may not have. */

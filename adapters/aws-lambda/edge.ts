@@ -9,6 +9,7 @@ import {
   BadRequest,
   decodeBody,
   type EventKind,
+  isSet,
   lambdaEnviron,
   MiB,
   put,
@@ -55,6 +56,16 @@ const READ_ONLY_ORIGIN = new Set([
   'via',
 ]);
 
+/** True for a viewer-response or origin-response trigger's `cf` record. */
+export function isResponseTrigger(cf: object): boolean {
+  const { config, response } = cf as { config?: { eventType?: unknown }; response?: unknown };
+  const type = config?.eventType;
+  return (
+    (typeof response === 'object' && response !== null) ||
+    (typeof type === 'string' && type.endsWith('-response'))
+  );
+}
+
 function isOriginRequest(event: EdgeEvent): boolean {
   return event.Records[0]!.cf.config?.eventType === 'origin-request';
 }
@@ -78,7 +89,8 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
     const records = event.Records;
     if (!Array.isArray(records) || records.length === 0) return false;
     const cf = (records[0] as { cf?: { request?: { method?: unknown } | null } } | null)?.cf;
-    return typeof cf?.request?.method === 'string';
+    // A response trigger carries the request too, but there is nothing left for an app to answer.
+    return typeof cf?.request?.method === 'string' && !isResponseTrigger(cf);
   },
 
   environ(event, settings) {
@@ -89,7 +101,7 @@ export const edge: EventKind<EdgeEvent, EdgeResult> = {
     const query = str(request.querystring) ?? '';
     const source = request.body;
     // CloudFront cuts bodies over 40 KB (viewer) or 1 MB (origin): the app must not get half.
-    if (source?.inputTruncated) {
+    if (isSet(source?.inputTruncated)) {
       throw new BadRequest(413, 'Content Too Large: CloudFront truncated the request body');
     }
     const body = decodeBody(source?.data, source?.encoding !== 'text');

@@ -474,7 +474,10 @@ function statusOf(kind: string, code: unknown): number {
 export function decodeResult(kind: EventKindName, result: unknown): DecodedResult {
   if (result === null || typeof result !== 'object') {
     if ((kind === 'aws-v2' || kind === 'function-url') && result !== undefined) {
-      return inferred(JSON.stringify(result));
+      // A returned string is the body as it is on an HTTP API; a Function URL sends it as JSON.
+      return inferred(
+        typeof result === 'string' && kind === 'aws-v2' ? result : JSON.stringify(result),
+      );
     }
     fail(kind, 'the result must be an object');
   }

@@ -21,7 +21,7 @@ import {
   type Settings,
 } from './_common.js';
 import { alb } from './alb.js';
-import { edge } from './edge.js';
+import { edge, isResponseTrigger } from './edge.js';
 import type { LambdaContext, LambdaEvent, LambdaOptions, LambdaResult } from './types.js';
 import { v1 } from './v1.js';
 import { v2 } from './v2.js';
@@ -43,16 +43,26 @@ export function kindOf(event: unknown, settings: Settings): EventKind<unknown> {
   if (typeof event === 'object' && event !== null && !Array.isArray(event)) {
     for (const kind of KINDS) if (kind.is(event as Record<string, unknown>)) return kind;
   }
-  const what =
-    typeof event === 'object' && event !== null
-      ? `an event with top-level keys [${Object.keys(event).join(', ')}]`
-      : `a ${event === null ? 'null' : typeof event} event`;
   const error = new Error(
-    `tsgi: the Lambda handler got ${what}; it serves API Gateway REST (v1) and HTTP API (v2), ` +
-      'Function URL, ALB and Lambda@Edge request events, and serverless-plugin-warmup pings',
+    `tsgi: the Lambda handler got ${describeEvent(event)}; it serves API Gateway REST (v1) and ` +
+      'HTTP API (v2), Function URL, ALB and Lambda@Edge request events, and ' +
+      'serverless-plugin-warmup pings',
   );
   settings.logger(error.message);
   throw error;
+}
+
+/** What an event the handler does not serve looks like, for the error. */
+function describeEvent(event: unknown): string {
+  if (typeof event !== 'object' || event === null) {
+    return `a ${event === null ? 'null' : typeof event} event`;
+  }
+  const cf = (event as { Records?: { cf?: object }[] }).Records?.[0]?.cf;
+  if (typeof cf === 'object' && cf !== null && isResponseTrigger(cf)) {
+    const type = (cf as { config?: { eventType?: unknown } }).config?.eventType;
+    return `a Lambda@Edge ${typeof type === 'string' ? type : 'response'} event (a response trigger: the origin has answered, there is no request for the app)`;
+  }
+  return `an event with top-level keys [${Object.keys(event).join(', ')}]`;
 }
 
 /** environ for the event, or the 4xx that answers it without calling the app. */
@@ -103,10 +113,14 @@ function finish(
   const [limit, frontEnd] = kind.limit(event);
   const size = oversize(result as { body?: string }, response, body, base64, limit);
   if (size === 0) return result;
+  // Only Function URLs and REST APIs can take a streamed response.
+  const advice =
+    frontEnd === 'Function URL' || frontEnd === 'REST API'
+      ? `stream large bodies with streamHandler (${frontEnd === 'REST API' ? 'REST APIs in STREAM mode' : 'Function URLs in RESPONSE_STREAM mode'}) or make the response smaller`
+      : 'make the response smaller';
   settings.logger(
     `tsgi: the response is ${size} bytes as JSON, over the ${frontEnd} limit of ${limit} bytes; ` +
-      'sent a 500 instead. Stream large bodies with streamHandler (Function URLs, REST APIs in ' +
-      'STREAM mode) or make the response smaller',
+      `sent a 500 instead; ${advice}`,
   );
   const failure = plainResponse(500, 'Internal Server Error\n', method);
   return kind.result(failure, encodeBody(failure, settings)[0], false, event, settings);

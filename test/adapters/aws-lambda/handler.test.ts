@@ -258,7 +258,9 @@ describe('size limits', () => {
     expect(line).toContain(`${name} limit of ${limit} bytes`);
     expect(line).toMatch(/the response is \d+ bytes/);
     expect(Number(/the response is (\d+) bytes/.exec(line)![1])).toBeGreaterThan(limit);
-    expect(line).toContain('streamHandler');
+    // Only Function URLs and REST APIs can take a stream; elsewhere that advice would mislead.
+    const streams = kind === 'aws-v1' || kind === 'function-url';
+    expect(line.includes('streamHandler')).toBe(streams);
   });
 
   it.each([
@@ -384,6 +386,16 @@ describe('the request side', () => {
     expect(environ.QUERY_STRING).toBe('a=1%262&a=x%20y&b=%C3%A9');
   });
 
+  it('v1 leaves the characters encodeURIComponent keeps as they are and escapes the rest', async () => {
+    const event = buildEvent('aws-v1', { path: '/' });
+    event.multiValueQueryStringParameters = { "k_.!~*'()": ['Az09-', 'a+b c', 'é?#/'] };
+    const result = await handler(echoApp)(event);
+    const echo = JSON.parse(Buffer.from(decodeResult('aws-v1', result).body).toString()) as Echo;
+    expect(echo.environ.QUERY_STRING).toBe(
+      "k_.!~*'()=Az09-&k_.!~*'()=a%2Bb%20c&k_.!~*'()=%C3%A9%3F%23%2F",
+    );
+  });
+
   it('v1 query values that are not valid Unicode are encoded, not a crash', async () => {
     const event = buildEvent('aws-v1', { path: '/' });
     event.queryStringParameters = { q: 'a\uD800b' };
@@ -479,6 +491,61 @@ describe('the request side', () => {
     expect(environ.PATH_INFO).toBe('/café/%FF');
   });
 
+  it('HTTP API payload 1.0 puts a named stage in path: it is cut into SCRIPT_NAME', async () => {
+    const at = async (path: string, stage: string) => {
+      const event = buildEvent('aws-v1', { path });
+      Object.assign(event, { version: '1.0' });
+      Object.assign(event.requestContext, { stage, path });
+      const result = await handler(echoApp)(event);
+      const { environ } = JSON.parse(
+        Buffer.from(decodeResult('aws-v1', result).body).toString(),
+      ) as Echo;
+      return [environ.SCRIPT_NAME, environ.PATH_INFO, environ.REQUEST_URI];
+    };
+    expect(await at('/dev/my/path', 'dev')).toEqual(['/dev', '/my/path', '/dev/my/path']);
+    expect(await at('/dev', 'dev')).toEqual(['/dev', '', '/dev']);
+    expect(await at('/devices', 'dev')).toEqual(['', '/devices', '/devices']);
+    expect(await at('/my/path', '$default')).toEqual(['', '/my/path', '/my/path']);
+  });
+
+  it('v1: a route that begins with the stage name is found with a trailing slash too', async () => {
+    const event = buildEvent('aws-v1', { path: '/v1/users', stage: 'v1' });
+    event.requestContext.path = '/v1/v1/users/';
+    const result = await handler(echoApp)(event);
+    const { environ } = JSON.parse(
+      Buffer.from(decodeResult('aws-v1', result).body).toString(),
+    ) as Echo;
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['/v1', '/v1/users']);
+  });
+
+  it.each([
+    ['aws-v1', 'false', 'aGVsbG8=', 'aGVsbG8='],
+    ['aws-v2', 'false', 'aGVsbG8=', 'aGVsbG8='],
+    ['aws-v1', 'true', 'aGVsbG8=', 'hello'],
+    ['alb', 'true', 'aGVsbG8=', 'hello'],
+  ] as const)(
+    '%s: isBase64Encoded given as the string "%s"',
+    async (kind, flag, body, received) => {
+      const event = buildEvent(kind, {
+        method: 'POST',
+        path: '/echo',
+        body: 'x',
+      }) as unknown as Record<string, unknown>;
+      event.body = body;
+      event.isBase64Encoded = flag;
+      const result = await handler(echoApp)(event as never, {});
+      const echo = JSON.parse(Buffer.from(decodeResult(kind, result).body).toString()) as Echo;
+      expect(Buffer.from(echo.body, 'base64').toString()).toBe(received);
+    },
+  );
+
+  it('Lambda@Edge inputTruncated given as the string "false" is not a truncation', async () => {
+    const event = buildEvent('edge', { method: 'POST', path: '/echo', body: 'abc' });
+    (event.Records[0]!.cf.request.body as { inputTruncated: unknown }).inputTruncated = 'false';
+    const result = await handler(echoApp, captureLog())(event);
+    expect(decodeResult('edge', result).statusCode).toBe(200);
+  });
+
   it('a truncated Lambda@Edge body is refused with 413', async () => {
     const event = buildEvent('edge', { method: 'POST', body: 'abc' });
     event.Records[0]!.cf.request.body!.inputTruncated = true;
@@ -539,6 +606,27 @@ describe('events that are not HTTP requests', () => {
     expect(log.lines[0]).toContain(keys);
   });
 
+  it.each(['origin-response', 'viewer-response'])(
+    'a Lambda@Edge %s trigger is refused by name',
+    async (type) => {
+      const event = buildEvent('edge', { path: '/' }) as unknown as {
+        Records: { cf: Record<string, unknown> }[];
+      };
+      const cf = event.Records[0]!.cf;
+      (cf.config as Record<string, unknown>).eventType = type;
+      cf.response = { status: '200', statusDescription: 'OK', headers: {} };
+      const log = captureLog();
+      let called = false;
+      const promise = handler(() => {
+        called = true;
+        return [];
+      }, log)(event as never);
+      await expect(promise).rejects.toThrow(`a Lambda@Edge ${type} event`);
+      expect(log.lines[0]).toContain(type);
+      expect(called).toBe(false);
+    },
+  );
+
   it.each([null, 'GET /', 42, []])('%j is refused clearly', async (event) => {
     await expect(handler(echoApp, captureLog())(event as never)).rejects.toThrow(
       /tsgi: the Lambda handler got/,
@@ -584,6 +672,17 @@ describe('isBinary option', () => {
 });
 
 describe('result shapes', () => {
+  it('decodeResult infers a result without statusCode as each front end does', () => {
+    const text = (kind: EventKindName, result: unknown) =>
+      Buffer.from(decodeResult(kind, result).body).toString();
+    // RESPONSE-RULES §3 and §4: an HTTP API sends a returned string as it is; a Function URL
+    // sends it as JSON, quotes included. An object is its JSON text on both.
+    expect(text('aws-v2', 'Hello from Lambda!')).toBe('Hello from Lambda!');
+    expect(text('function-url', 'Hello, world!')).toBe('"Hello, world!"');
+    expect(text('aws-v2', { message: 'hi' })).toBe('{"message":"hi"}');
+    expect(decodeResult('aws-v2', 'x').statusCode).toBe(200);
+  });
+
   it('ALB sends statusDescription as "<code> <reason>"', async () => {
     const { result } = await call('alb', hello, { path: '/nowhere' });
     expect(result.statusCode).toBe(404);
