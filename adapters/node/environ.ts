@@ -43,7 +43,11 @@ export function declaredLength(req: IncomingMessage): number | undefined {
 export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions): Environ {
   const socket = req.socket;
   const scheme = (socket as TLSSocket).encrypted ? 'https' : 'http';
-  const url = req.url ?? '/';
+  // A fragment is the client's own (RFC 9112 §3.2: no `#` in a request-target); one sent anyway
+  // is dropped, as the fetch adapter's URL parser drops it, so `/p#x` never reads as `/p%23x`.
+  const target = req.url ?? '/';
+  const hash = target.indexOf('#');
+  const url = hash === -1 ? target : target.slice(0, hash);
   const mark = url.indexOf('?');
   const rawPath = mark === -1 ? url : url.slice(0, mark);
   // An absolute-form target (`GET http://host/path`, as sent to proxies) names the host itself,

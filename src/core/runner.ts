@@ -169,8 +169,8 @@ class Exchange {
     for (let i = head.length - 1; i >= 0; i--) {
       const [name, value] = head[i]!;
       if (name.length !== 14 || name.toLowerCase() !== 'content-length') continue;
-      if (code < 200 || code === 204) {
-        head.splice(i, 1); // RFC 9110 §8.6: never on 1xx or 204
+      if (code < 200 || code === 204 || code === 205) {
+        head.splice(i, 1); // RFC 9110 §8.6: never on 1xx or 204; 205 gets its own 0 below
         continue;
       }
       if (!/^\d+$/.test(value)) {
@@ -187,6 +187,9 @@ class Exchange {
       length = Number(value);
       if (code !== 304 && this.environ.REQUEST_METHOD !== 'HEAD') this.#declaredLength = length;
     }
+    // A 205 says "no content" with a length of 0 (RFC 7231 §6.3.6), so an HTTP/1.1 server sends
+    // neither a body nor an empty chunked one.
+    if (code === 205) head.push(['Content-Length', '0']);
     this.head = { status, statusCode: code, reason, headers: head };
     return this.write;
   };

@@ -91,7 +91,10 @@ export function notAnAnswer(code: number): string | undefined {
   return code < 200 ? 'a 1xx status is an interim response, not an answer' : undefined;
 }
 
-/** True when a response with this status carries no body (1xx, 204, 304). */
+/**
+ * True when a response with this status carries no body: 1xx, 204, 304, and 205 (RFC 9110
+ * §15.3.6: "MUST NOT generate content"; fetch's `Response` refuses one with a body).
+ */
 export function statusForbidsBody(code: number): boolean {
-  return code < 200 || code === 204 || code === 304;
+  return code < 200 || code === 204 || code === 205 || code === 304;
 }

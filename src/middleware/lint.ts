@@ -274,7 +274,7 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
     check(!isHopByHop(name), `header ${name} is hop-by-hop`);
     if (name.toLowerCase() === 'content-type') contentType = true;
   }
-  if (code < 200 || code === 204 || code === 304) {
+  if (code < 200 || code === 204 || code === 205 || code === 304) {
     check(!contentType, `a ${code} response must not have a Content-Type`);
   } else if (code >= 200) {
     check(contentType, `a ${code} response must have a Content-Type`);
@@ -288,10 +288,11 @@ function checkChunk(chunk: unknown, check: Check, where: string): void {
   );
 }
 
-/** A 204 or 304 has no body: a non-empty chunk, written or yielded, breaks that. */
+/** A 204, 205 or 304 has no body: a non-empty chunk, written or yielded, breaks that. */
 function checkBodyAllowed(chunk: string | Uint8Array, code: number, check: Check): void {
   const empty = typeof chunk === 'string' ? chunk === '' : chunk.byteLength === 0;
-  check(empty || !(code === 204 || code === 304), `a ${code} response must not have a body`);
+  const bodiless = code === 204 || code === 205 || code === 304;
+  check(empty || !bodiless, `a ${code} response must not have a body`);
 }
 
 function wrapResult(

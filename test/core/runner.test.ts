@@ -622,6 +622,22 @@ describe('runner: responses without a body', () => {
     });
   }
 
+  it('205 Reset Content carries no body and says so with Content-Length 0', async () => {
+    let closed = 0;
+    const { buffered, streamed } = await both((_, start) => {
+      start('205 Reset Content', [['Content-Length', '3']]);
+      return Object.assign(['abc'], { close: () => void closed++ });
+    });
+    expect(buffered.body.byteLength).toBe(0);
+    expect(streamed.text).toBe('');
+    for (const res of [buffered, streamed]) {
+      expect(res.headers.filter(([n]) => n.toLowerCase() === 'content-length')).toEqual([
+        ['Content-Length', '0'],
+      ]);
+    }
+    expect(closed).toBe(2);
+  });
+
   it('a 500 for a HEAD request has no body', async () => {
     const res = await runAppBuffered(
       () => {

@@ -202,6 +202,22 @@ describe('lint: what an app does', () => {
       /must not have a body/,
     ],
     [
+      'a 205 with a body',
+      (_, s) => {
+        s('205 Reset Content', []);
+        return ['x'];
+      },
+      /a 205 response must not have a body/,
+    ],
+    [
+      'a 205 with a Content-Type',
+      (_, s) => {
+        s('205 Reset Content', TEXT);
+        return [];
+      },
+      /a 205 response must not have a Content-Type/,
+    ],
+    [
       'a 204 with a body sent through write()',
       (_, s) => {
         s('204 No Content', [])('x');

@@ -289,12 +289,14 @@ export function describeFetchAdapter(runtime: string): void {
         }
       });
 
-      it('sends HEAD, 204 and 304 without a body and closes the app', async () => {
+      it('sends HEAD, 204, 205 and 304 without a body and closes the app', async () => {
         let closed = 0;
         const app: App = (environ, startResponse) => {
-          const status = { '/204': '204 No Content', '/304': '304 Not Modified' }[
-            environ.PATH_INFO
-          ];
+          const status = {
+            '/204': '204 No Content',
+            '/205': '205 Reset Content',
+            '/304': '304 Not Modified',
+          }[environ.PATH_INFO];
           startResponse(status ?? '200 OK', status ? [] : [['Content-Type', 'text/plain']]);
           // A body the server must drop: a sloppy app, or a HEAD answered like a GET.
           return Object.assign(['this body must not be sent'], { close: () => void closed++ });
@@ -302,12 +304,14 @@ export function describeFetchAdapter(runtime: string): void {
         const handle = fetchHandler(app);
         const head = await handle(new Request('http://example.com/', { method: 'HEAD' }));
         const noContent = await handle(new Request('http://example.com/204'));
+        const reset = await handle(new Request('http://example.com/205'));
         const notModified = await handle(new Request('http://example.com/304'));
-        expect([head.status, noContent.status, notModified.status]).toEqual([200, 204, 304]);
-        for (const res of [head, noContent, notModified]) {
+        const statuses = [head.status, noContent.status, reset.status, notModified.status];
+        expect(statuses).toEqual([200, 204, 205, 304]);
+        for (const res of [head, noContent, reset, notModified]) {
           expect(res.body).toBeNull();
         }
-        expect(closed).toBe(3);
+        expect(closed).toBe(4);
       });
     });
 

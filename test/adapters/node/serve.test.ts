@@ -311,6 +311,35 @@ describe('serve', () => {
     ]);
   });
 
+  it('drops a #fragment a raw client sent in the request-target', async () => {
+    for (const target of ['/frag/p#x', '/frag/p?q=1#x?y']) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.write(`GET ${target} HTTP/1.0\r\n\r\n`);
+      for await (const _ of socket);
+      const environ = seen.at(-1)!;
+      expect([environ.PATH_INFO, environ.REQUEST_URI?.split('?')[0]]).toEqual([
+        '/frag/p',
+        '/frag/p',
+      ]);
+      expect(environ.QUERY_STRING).toBe(target.includes('?') ? 'q=1' : '');
+    }
+  });
+
+  it('sends a 205 with Content-Length 0, not an empty chunked body', async () => {
+    routes['/reset'] = (_environ, startResponse) => {
+      startResponse('205 Reset Content', []);
+      return [];
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET /reset HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    let reply = '';
+    for await (const chunk of socket) reply += String(chunk);
+    expect(reply).toMatch(/^HTTP\/1\.1 205 Reset Content\r\n/);
+    expect(reply.toLowerCase()).toContain('\r\ncontent-length: 0\r\n');
+    expect(reply.toLowerCase()).not.toContain('transfer-encoding');
+    expect(reply.endsWith('\r\n\r\n')).toBe(true);
+  });
+
   it('sends no body for HEAD, 204 and 304', async () => {
     routes['/status'] = (environ, startResponse) => {
       startResponse(environ.QUERY_STRING === '204' ? '204 No Content' : '304 Not Modified', []);
