@@ -3,6 +3,7 @@
  * as the metadata prelude, then each chunk as the app yields it, with backpressure.
  * For Function URLs (invoke mode RESPONSE_STREAM) and REST APIs in STREAM mode.
  */
+import { Buffer } from 'node:buffer';
 import {
   type App,
   type BufferedResponse,
@@ -56,6 +57,20 @@ function prelude(statusCode: number, list: readonly Header[]): StreamPrelude {
     else put(headers, name, values.length === 1 ? values[0]! : values.join(', '));
   }
   return { statusCode, headers, cookies };
+}
+
+const GONE = Symbol('gone');
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The chunk as a plain `Uint8Array` view: the runtime's stream sends anything but a string, a
+ * Buffer or a plain `Uint8Array` as its JSON text, which would turn a subclass's bytes into
+ * `{"0":1,…}`.
+ */
+function plainBytes(chunk: Uint8Array): Uint8Array {
+  return chunk.constructor === Uint8Array || Buffer.isBuffer(chunk)
+    ? chunk
+    : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** Sends an answer the handler made itself (a refusal, a 500) in one piece. */
@@ -129,20 +144,53 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       responseStream,
       prelude(response.statusCode, response.headers),
     );
+    // The client may go away while the app works on a chunk: stop the app and run its close()
+    // at once, and stop waiting for the chunk (the app may never produce it). The runtime's
+    // stream closes then, where the runtime notices the client leaving at all.
+    let leave: (gone: typeof GONE) => void = () => {};
+    const gone = new Promise<typeof GONE>((resolve) => {
+      leave = resolve;
+    });
+    let closing: Promise<unknown> | undefined;
+    const onClose = () => {
+      closing = response.body.return();
+      leave(GONE);
+    };
+    out.once('close', onClose);
+    let wrote = false;
     try {
-      // The client may go away while the app works on a chunk, or while a write waits to drain:
-      // either way, leaving the loop stops the app and runs its close().
-      for await (const chunk of response.body) {
-        if (out.destroyed) break;
-        if (chunk.byteLength > 0 && !out.write(chunk)) await whenWritable(out);
-        if (out.destroyed) break;
+      for (;;) {
+        const next = response.body.next();
+        const step = await Promise.race([next, gone]);
+        if (step === GONE) {
+          // Lambda may freeze the instance once the handler returns: let close() finish first.
+          // (The race has taken `next`'s rejection, if one comes.)
+          await closing;
+          return;
+        }
+        if (step.done || out.destroyed) break;
+        const chunk = step.value;
+        if (chunk.byteLength > 0) {
+          wrote = true;
+          // A write that waits to drain ends too when the client goes (the stream closes).
+          if (!out.write(plainBytes(chunk))) await whenWritable(out);
+        }
       }
     } catch (error) {
       // Headers are out, so the stream is aborted; the runner has already logged the error.
       out.destroy(error instanceof Error ? error : new Error(String(error)));
       return;
+    } finally {
+      out.off('close', onClose);
     }
-    if (!out.destroyed) out.end();
+    if (out.destroyed) {
+      await response.body.return();
+      return;
+    }
+    // The runtime sends the prelude (status, headers, cookies) just before the first write, and
+    // `end()` alone writes nothing: a response without a body still needs one, empty.
+    if (!wrote) out.write(NO_BYTES);
+    out.end();
   };
   return runtime === undefined ? stream : runtime.streamifyResponse(stream);
 }

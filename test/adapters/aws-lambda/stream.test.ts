@@ -2,8 +2,10 @@
  * streamHandler against a stand-in for the `awslambda` global. No local runtime provides that
  * global, so the stand-in follows the documented contract: `streamifyResponse(fn)` marks a
  * function the runtime then calls with `(event, responseStream, context)`;
- * `HttpResponseStream.from(stream, metadata)` writes the JSON metadata and eight NUL bytes, then
- * the body follows on the same stream.
+ * `HttpResponseStream.from(stream, metadata)` makes the stream write the JSON metadata and eight
+ * NUL bytes just before its first write (as the runtime interface client does: `end()` alone
+ * sends no metadata), then the body follows on the same stream. Like the runtime's stream, it
+ * sends a chunk that is not a string, a Buffer or a plain Uint8Array as JSON text.
  */
 import { Buffer } from 'node:buffer';
 import { Writable } from 'node:stream';
@@ -47,7 +49,19 @@ const standIn = {
   },
   HttpResponseStream: {
     from(stream: Writable, metadata: object) {
-      stream.write(Buffer.concat([Buffer.from(JSON.stringify(metadata)), Buffer.alloc(8)]));
+      const write = stream.write.bind(stream) as (chunk: unknown) => boolean;
+      let first = true;
+      stream.write = ((chunk: unknown) => {
+        if (first) {
+          first = false;
+          write(Buffer.concat([Buffer.from(JSON.stringify(metadata)), Buffer.alloc(8)]));
+        }
+        const sendable =
+          typeof chunk === 'string' ||
+          Buffer.isBuffer(chunk) ||
+          (chunk as object)?.constructor === Uint8Array;
+        return write(sendable ? chunk : JSON.stringify(chunk));
+      }) as typeof stream.write;
       return stream;
     },
   },
@@ -185,6 +199,77 @@ describe('streamHandler', () => {
     await streamHandler(app)(buildEvent('function-url', { path: '/' }), client, {});
     expect(counter.closes).toBe(1);
     expect(produced).toBeLessThanOrEqual(2);
+  });
+
+  it('stops waiting, and closes the app, when the client goes while a chunk never comes', async () => {
+    let closes = 0;
+    let sent = false;
+    const client = new ClientStream();
+    client.onChunk = () => {
+      if (!sent) setTimeout(() => client.destroy(), 10);
+      sent = true;
+    };
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
+      let first = true;
+      return {
+        [Symbol.asyncIterator]: () => ({
+          next: () => {
+            if (!first) return new Promise<IteratorResult<string>>(() => {});
+            first = false;
+            return Promise.resolve({ done: false, value: 'data: 1\n\n' });
+          },
+        }),
+        close: () => void closes++,
+      };
+    };
+    await streamHandler(app)(buildEvent('function-url', { path: '/' }), client, {});
+    expect(sent).toBe(true);
+    expect(closes).toBe(1);
+  });
+
+  it.each([
+    ['a redirect without a body', 'GET', '302 Found', [['Location', '/next']], []],
+    ['a 204', 'GET', '204 No Content', [], []],
+    ['HEAD', 'HEAD', '200 OK', [['Content-Type', 'text/plain']], ['hello']],
+    ['a body of empty chunks', 'GET', '201 Created', [['Content-Type', 'text/plain']], ['', '']],
+  ] as const)(
+    'sends the prelude for %s, which has no body to carry it',
+    async (_what, method, status, headers, body) => {
+      let closes = 0;
+      const client = new ClientStream();
+      const app: App = (_environ, startResponse) => {
+        startResponse(
+          status,
+          headers.map(([n, v]): [string, string] => [n, v]),
+        );
+        return Object.assign([...body], { close: () => void closes++ });
+      };
+      await streamHandler(app)(buildEvent('function-url', { path: '/', method }), client, {});
+      await finished(client);
+      const { metadata, body: received } = client.parts();
+      expect(metadata.statusCode).toBe(Number(status.slice(0, 3)));
+      for (const [name, value] of headers) {
+        expect((metadata.headers as Record<string, string>)[name]).toBe(value);
+      }
+      expect(received.byteLength).toBe(0);
+      expect(closes).toBe(1);
+    },
+  );
+
+  it('sends the bytes of a Uint8Array subclass as bytes', async () => {
+    class Bytes extends Uint8Array {}
+    const client = new ClientStream();
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+      return (async function* () {
+        yield Bytes.from([1, 2, 3]);
+        yield Bytes.from([0, 255]);
+      })();
+    };
+    await streamHandler(app)(buildEvent('function-url', { path: '/' }), client, {});
+    await finished(client);
+    expect([...client.parts().body]).toEqual([1, 2, 3, 0, 255]);
   });
 
   it('closes the app when the client goes away before its first chunk', async () => {
