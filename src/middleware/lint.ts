@@ -85,6 +85,7 @@ export function lint(app: App, options: LintOptions = {}): LintedApp {
     const id = `call ${++calls}: ${environ.REQUEST_METHOD} ${environ.SCRIPT_NAME}${environ.PATH_INFO}`;
     let started = false;
     let statusCode = 0;
+    let untyped = false;
     const checkedStart: StartResponse = (status, headers, excInfo) => {
       if (started) {
         check(
@@ -92,13 +93,13 @@ export function lint(app: App, options: LintOptions = {}): LintedApp {
           'startResponse called a second time without excInfo',
         );
       }
-      checkStatusAndHeaders(status, headers, check);
+      untyped = checkStatusAndHeaders(status, headers, check);
       statusCode = Number(status.slice(0, 3));
       started = true;
       const write = startResponse(status, headers, excInfo);
       return (chunk) => {
         checkChunk(chunk, check, 'write()');
-        checkBodyAllowed(chunk, statusCode, check);
+        checkBodyAllowed(chunk, statusCode, untyped, check);
         write(chunk);
       };
     };
@@ -110,6 +111,7 @@ export function lint(app: App, options: LintOptions = {}): LintedApp {
         check,
         () => started,
         () => statusCode,
+        () => untyped,
         () => {
           check(open.has(id), 'close() called more than once');
           open.delete(id);
@@ -243,7 +245,11 @@ function wrapInputAndErrors(environ: Environ, check: Check): void {
   };
 }
 
-function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check): void {
+/**
+ * Checks a startResponse call; true when the response has no Content-Type, which is fine as long
+ * as it has no body (a redirect, `201 Created` with a Location): the chunks decide.
+ */
+function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check): boolean {
   check(typeof status === 'string', 'status must be a string');
   check(
     isStatusLine(status as string),
@@ -252,6 +258,7 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
   check(Array.isArray(headers), 'headers must be an array of [name, value] pairs');
   const code = Number((status as string).slice(0, 3));
   let contentType = false;
+  let declaredLength = 0;
   for (const header of headers as unknown[]) {
     check(
       Array.isArray(header) && header.length === 2,
@@ -273,12 +280,18 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
     );
     check(!isHopByHop(name), `header ${name} is hop-by-hop`);
     if (name.toLowerCase() === 'content-type') contentType = true;
+    if (name.toLowerCase() === 'content-length') declaredLength = Number(value);
   }
   if (code < 200 || code === 204 || code === 205 || code === 304) {
     check(!contentType, `a ${code} response must not have a Content-Type`);
-  } else if (code >= 200) {
-    check(contentType, `a ${code} response must have a Content-Type`);
+    return false;
   }
+  // RFC 9110 §8.3: content needs a type. A declared length counts, for HEAD sends no body.
+  check(
+    contentType || !(declaredLength > 0),
+    `a ${code} response with a body must have a Content-Type`,
+  );
+  return !contentType;
 }
 
 function checkChunk(chunk: unknown, check: Check, where: string): void {
@@ -288,11 +301,21 @@ function checkChunk(chunk: unknown, check: Check, where: string): void {
   );
 }
 
-/** A 204, 205 or 304 has no body: a non-empty chunk, written or yielded, breaks that. */
-function checkBodyAllowed(chunk: string | Uint8Array, code: number, check: Check): void {
+/**
+ * A 204, 205 or 304 has no body: a non-empty chunk, written or yielded, breaks that. Any other
+ * response with a body needs a Content-Type.
+ */
+function checkBodyAllowed(
+  chunk: string | Uint8Array,
+  code: number,
+  untyped: boolean,
+  check: Check,
+): void {
   const empty = typeof chunk === 'string' ? chunk === '' : chunk.byteLength === 0;
+  if (empty) return;
   const bodiless = code === 204 || code === 205 || code === 304;
-  check(empty || !bodiless, `a ${code} response must not have a body`);
+  check(!bodiless, `a ${code} response must not have a body`);
+  check(bodiless || !untyped, `a ${code} response with a body must have a Content-Type`);
 }
 
 function wrapResult(
@@ -300,6 +323,7 @@ function wrapResult(
   check: Check,
   started: () => boolean,
   statusCode: () => number,
+  untyped: () => boolean,
   markClosed: () => void,
 ): AppIterable {
   check(
@@ -328,7 +352,7 @@ function wrapResult(
         ? step.value === ''
         : (step.value as Uint8Array).byteLength === 0;
     check(empty || started(), 'the app produced a non-empty chunk before calling startResponse');
-    checkBodyAllowed(step.value as string | Uint8Array, statusCode(), check);
+    checkBodyAllowed(step.value as string | Uint8Array, statusCode(), untyped(), check);
     return step;
   };
   const next = () => {

@@ -52,6 +52,27 @@ function fromRight(value: string | undefined, trusted: number): string | undefin
   return picked === '' ? undefined : picked;
 }
 
+/**
+ * The address in an X-Forwarded-For entry, without the port some proxies add:
+ * `203.0.113.7:4711` → `203.0.113.7`, `[2001:db8::1]:4711` → `2001:db8::1`. A bare IPv6
+ * address has several colons and no port.
+ */
+function withoutPort(entry: string): string {
+  if (entry.startsWith('[')) {
+    const end = entry.indexOf(']');
+    return end === -1 ? entry : entry.slice(1, end);
+  }
+  const colon = entry.indexOf(':');
+  return colon !== -1 && colon === entry.lastIndexOf(':') ? entry.slice(0, colon) : entry;
+}
+
+const DEFAULT_PORT = { http: '80', https: '443' } as const;
+
+/** True when a Host value names its port (`example.com:8080`, `[::1]:80`). */
+function namesPort(host: string): boolean {
+  return splitHost(host, 'http')[1] === splitHost(host, 'https')[1];
+}
+
 /** A host name or address, with a port of 1 to 65535 if any. */
 function isHost(text: string): boolean {
   const match = HOST.exec(text);
@@ -107,11 +128,22 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
     environ['tsgi.proxy_fix.orig'] = originals;
 
     const forwardedFor = fromRight(environ.HTTP_X_FORWARDED_FOR, trust.for);
-    if (forwardedFor !== undefined && ADDRESS.test(forwardedFor))
-      environ.REMOTE_ADDR = forwardedFor;
+    const address = forwardedFor === undefined ? undefined : withoutPort(forwardedFor);
+    if (address !== undefined && ADDRESS.test(address)) environ.REMOTE_ADDR = address;
 
     const proto = fromRight(environ.HTTP_X_FORWARDED_PROTO, trust.proto)?.toLowerCase();
-    if (proto === 'http' || proto === 'https') environ['wsgi.url_scheme'] = proto;
+    const scheme = environ['wsgi.url_scheme'];
+    if ((proto === 'http' || proto === 'https') && proto !== scheme) {
+      environ['wsgi.url_scheme'] = proto;
+      // A port that was only the old scheme's default becomes the new one's (SPEC §2).
+      const host = environ.HTTP_HOST;
+      if (
+        environ.SERVER_PORT === DEFAULT_PORT[scheme] &&
+        (host === undefined || !namesPort(host))
+      ) {
+        environ.SERVER_PORT = DEFAULT_PORT[proto];
+      }
+    }
 
     const host = fromRight(environ.HTTP_X_FORWARDED_HOST, trust.host);
     if (host !== undefined && isHost(host)) {
@@ -126,7 +158,9 @@ export function proxyFix(app: App, options: ProxyFixOptions = {}): App {
       const current = environ.HTTP_HOST ?? environ.SERVER_NAME;
       const [name] = splitHost(current, environ['wsgi.url_scheme']);
       const bare = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
-      environ.HTTP_HOST = `${bare}:${port}`;
+      // No client writes the scheme's own port in Host, and URLs built from it should not either.
+      const scheme = environ['wsgi.url_scheme'];
+      environ.HTTP_HOST = port === DEFAULT_PORT[scheme] ? bare : `${bare}:${port}`;
       environ.SERVER_PORT = port;
     }
 

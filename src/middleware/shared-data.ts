@@ -74,7 +74,60 @@ function guessType(path: string, extra: Record<string, string> | undefined): str
   const dot = path.lastIndexOf('.');
   const ext = dot > path.lastIndexOf('/') ? path.slice(dot).toLowerCase() : '';
   const type = extra?.[ext] ?? TYPES[ext] ?? 'application/octet-stream';
-  return type.startsWith('text/') ? `${type}; charset=utf-8` : type;
+  // A configured type that names its charset keeps it: two charset parameters are an error.
+  return type.startsWith('text/') && !/;\s*charset=/i.test(type) ? `${type}; charset=utf-8` : type;
+}
+
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
+/** RFC 9110 §5.6.7: IMF-fixdate, the obsolete RFC 850 form, and asctime; all three in GMT. */
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d\\d) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC_850 = new RegExp(
+  `^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-${MONTH}-(\\d\\d) ${TIME} GMT$`,
+);
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
+
+/**
+ * The time an HTTP-date stands for, in milliseconds; `undefined` for anything else. Stricter
+ * than `Date.parse`, which takes `2030` or `1/1/2030` and reads asctime as local time: RFC 9110
+ * §13.1.3 has an If-Modified-Since that is not an HTTP-date ignored.
+ */
+export function parseHttpDate(text: string): number | undefined {
+  const parts = dateParts(text);
+  if (parts === undefined) return undefined;
+  const [year, month, day, hours, minutes, seconds] = parts;
+  if (hours > 23 || minutes > 59 || seconds > 60) return undefined;
+  const date = new Date(Date.UTC(year, month, day, hours, minutes, seconds));
+  // `31 Feb` would roll over into March: not a date.
+  return date.getUTCMonth() === month && date.getUTCDate() === day ? date.getTime() : undefined;
+}
+
+type DateParts = [year: number, month: number, day: number, h: number, m: number, s: number];
+
+function dateParts(text: string): DateParts | undefined {
+  const month = (name: string | undefined) => MONTHS.indexOf(name ?? '') / 3;
+  const fixdate = IMF_FIXDATE.exec(text);
+  if (fixdate) {
+    const [, day, name, year, h, m, s] = fixdate;
+    return [Number(year), month(name), Number(day), Number(h), Number(m), Number(s)];
+  }
+  const old = RFC_850.exec(text);
+  if (old) {
+    const [, day, name, twoDigits, h, m, s] = old;
+    // A two-digit year more than 50 years ahead is the most recent past one (RFC 9110 §5.6.7).
+    const now = new Date().getUTCFullYear();
+    let year = now - (now % 100) + Number(twoDigits);
+    if (year > now + 50) year -= 100;
+    return [year, month(name), Number(day), Number(h), Number(m), Number(s)];
+  }
+  const asctime = ASCTIME.exec(text);
+  if (asctime) {
+    const [, name, day, h, m, s, year] = asctime;
+    return [Number(year), month(name), Number(day), Number(h), Number(m), Number(s)];
+  }
+  return undefined;
 }
 
 /** `W/"x"` and `"x"` are the same for If-None-Match (weak comparison, RFC 9110 §13.1.2). */
@@ -93,8 +146,8 @@ function notModified(environ: Environ, file: StaticFile): boolean {
   }
   const since = environ.HTTP_IF_MODIFIED_SINCE;
   if (since === undefined || file.mtime === undefined) return false;
-  const date = Date.parse(since);
-  if (Number.isNaN(date)) return false;
+  const date = parseHttpDate(since);
+  if (date === undefined) return false;
   return Math.floor(file.mtime.getTime() / 1000) <= Math.floor(date / 1000);
 }
 

@@ -162,12 +162,20 @@ describe('lint: what an app does', () => {
       /hop-by-hop/,
     ],
     [
-      'a 200 without Content-Type',
+      'a 200 with a body and no Content-Type',
       (_, s) => {
         s('200 OK', []);
+        return ['x'];
+      },
+      /a 200 response with a body must have a Content-Type/,
+    ],
+    [
+      'a 200 that declares a length and no Content-Type',
+      (_, s) => {
+        s('200 OK', [['Content-Length', '5']])('hello');
         return [];
       },
-      /must have a Content-Type/,
+      /a 200 response with a body must have a Content-Type/,
     ],
     [
       'a 204 with a Content-Type',
@@ -275,6 +283,19 @@ describe('lint: what an app does', () => {
       expect(res.statusCode).toBe(500);
     });
   }
+
+  it.each([
+    ['a redirect', '302 Found', [['Location', '/next']] as [string, string][]],
+    ['an empty 200', '200 OK', [['Content-Length', '0']] as [string, string][]],
+    ['a 201 with a Location', '201 Created', [['Location', '/items/1']] as [string, string][]],
+  ])('allows %s without a body or a Content-Type', async (_what, status, headers) => {
+    const { messages, res } = await violationsFor((_, s) => {
+      s(status, headers);
+      return ['', new Uint8Array(0)];
+    });
+    expect(messages).toEqual([]);
+    expect(res.statusCode).toBe(Number(status.slice(0, 3)));
+  });
 
   it('allows a second startResponse with excInfo before the body', async () => {
     const { messages, res } = await violationsFor((_, s) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { App, type Environ } from '../../src/index.js';
+import { App, type Environ, runAppBuffered } from '../../src/index.js';
 import { lint, proxyFix } from '../../src/middleware/index.js';
-import { Client, type RequestOptions } from '../../src/testing/index.js';
+import { buildEnviron, Client, type RequestOptions } from '../../src/testing/index.js';
 
 /** What the wrapped app sees: the keys proxyFix may change, and the originals it kept. */
 const inspect: App = (environ, startResponse) => {
@@ -152,6 +152,47 @@ describe('proxyFix', () => {
       headers: { 'X-Forwarded-Prefix': '//evil.example' },
     });
     expect([res.statusCode, res.header('location')]).toEqual([308, '/docs/']);
+  });
+
+  it('takes the address from an X-Forwarded-For entry that carries a port', async () => {
+    for (const [entry, address] of [
+      ['203.0.113.7:4711', '203.0.113.7'],
+      ['[2001:db8::1]:4711', '2001:db8::1'],
+      ['2001:db8::2', '2001:db8::2'],
+    ]) {
+      const { now } = await seen(proxyFix(inspect), { headers: { 'X-Forwarded-For': entry! } });
+      expect(now.REMOTE_ADDR, entry).toBe(address);
+    }
+  });
+
+  it("writes no port in HTTP_HOST when X-Forwarded-Port is the scheme's default", async () => {
+    const { now } = await seen(proxyFix(inspect, { proto: 1, port: 1 }), {
+      host: 'example.com',
+      headers: { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Port': '443' },
+    });
+    expect([now.HTTP_HOST, now.SERVER_PORT]).toEqual(['example.com', '443']);
+  });
+
+  it("moves a port that was only the old scheme's default to the new scheme's", async () => {
+    const https = { 'X-Forwarded-Proto': 'https' };
+    const plain = await seen(proxyFix(inspect), { host: 'example.com', headers: https });
+    expect([plain.orig.SERVER_PORT, plain.now.SERVER_PORT]).toEqual(['80', '443']);
+    const explicit = await seen(proxyFix(inspect), { host: 'example.com:80', headers: https });
+    expect(explicit.now.SERVER_PORT).toBe('80');
+    // HTTP/1.0 without a Host header: SERVER_NAME and SERVER_PORT are all there is.
+    const environ = buildEnviron({ headers: https });
+    delete environ.HTTP_HOST;
+    environ.SERVER_PORT = '80';
+    let port: string | undefined;
+    await runAppBuffered(
+      proxyFix((e, start) => {
+        port = e.SERVER_PORT;
+        start('204 No Content', []);
+        return [];
+      }),
+      environ,
+    );
+    expect(port).toBe('443');
   });
 
   it('ignores headers that are trusted for zero hops, and refuses bad counts', async () => {

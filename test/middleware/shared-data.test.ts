@@ -117,6 +117,35 @@ describe('sharedData with the filesystem', () => {
     expect(badDate.statusCode).toBe(200);
   });
 
+  it('takes If-Modified-Since only as an HTTP-date, in any of its three forms (RFC 9110)', async () => {
+    const app = sharedData(fallback, { '/static': root });
+    const status = async (since: string) =>
+      (await call(app, '/static/css/site.css', { headers: { 'If-Modified-Since': since } }))
+        .statusCode;
+    // The file changed at Tue, 02 Jan 2024 03:04:05 GMT.
+    for (const since of [
+      'Tue, 02 Jan 2024 03:04:05 GMT',
+      'Tuesday, 02-Jan-24 03:04:05 GMT',
+      'Tue Jan  2 03:04:05 2024',
+    ]) {
+      expect(await status(since), since).toBe(304);
+    }
+    expect(await status('Tue Jan  2 03:04:04 2024')).toBe(200); // asctime is GMT, not local time
+    // Date.parse takes all of these; none is an HTTP-date, so each is ignored.
+    for (const since of [
+      '2030',
+      '12345',
+      '1/1/2030',
+      'January 2030',
+      '2030-01-01T00:00:00Z',
+      'Thu, 01 Jan 2099 00:00:00 PST',
+      'Sun, 30 Feb 2025 00:00:00 GMT',
+      'Thu, 01 Jan 2099 24:00:00 GMT',
+    ]) {
+      expect(await status(since), since).toBe(200);
+    }
+  });
+
   it('answers HEAD with the headers and no body', async () => {
     const res = await call(sharedData(fallback, { '/static': root }), '/static/big.bin', {
       method: 'HEAD',
@@ -279,6 +308,17 @@ describe('sharedData with other loaders', () => {
     expect((await call(app, '/a/anything')).header('content-type')).toBe('application/x-custom');
     expect((await call(app, '/b/x.webthing')).header('content-type')).toBe(
       'text/x-thing; charset=utf-8',
+    );
+  });
+
+  it('keeps the charset an extra type names instead of adding a second one', async () => {
+    const app = sharedData(
+      fallback,
+      { '/': memoryLoader({ 'a.txt': 'a' }) },
+      { mimetypes: { '.txt': 'text/plain; Charset=iso-8859-1' } },
+    );
+    expect((await call(app, '/a.txt')).header('content-type')).toBe(
+      'text/plain; Charset=iso-8859-1',
     );
   });
 
