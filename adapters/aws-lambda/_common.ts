@@ -191,26 +191,6 @@ export function splitPath(
   return [decodePath(scriptRaw), decodePath(pathRaw)];
 }
 
-/** Characters a URL path may hold as they are (RFC 3986 pchar and `/`), plus `%` of escapes. */
-const NOT_IN_PATH = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g;
-
-function escapeChar(char: string): string {
-  try {
-    return encodeURIComponent(char);
-  } catch {
-    return char; // a lone surrogate has no UTF-8 form; leave it as the event gave it
-  }
-}
-
-/**
- * A path as it was on the wire. HTTP API hands `rawPath` over with `%20` already decoded
- * (`/file name.xml`); REQUEST_URI must be the encoded form, so such characters are escaped again.
- */
-export function encodeRawPath(path: string): string {
-  NOT_IN_PATH.lastIndex = 0;
-  return NOT_IN_PATH.test(path) ? path.replace(NOT_IN_PATH, escapeChar) : path;
-}
-
 /** What an event says about its request; {@link lambdaEnviron} adds what every kind shares. */
 export interface LambdaRequest {
   method: string;

@@ -4,7 +4,7 @@
  * this module, so it costs a bundle nothing when unused.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
-import type { Header } from '../../src/core/index.js';
+import { encodeRawPath, encodeRawQuery, type Header } from '../../src/core/index.js';
 import { alb } from './alb.js';
 import { edge } from './edge.js';
 import type {
@@ -54,8 +54,10 @@ export interface EventInit {
   /** Default `GET`. */
   method?: string;
   /**
-   * The path the app routes on (after any stage), percent-encoded, optionally with `?query`; a
-   * `#fragment` is dropped, as clients never send it. Default `/`.
+   * The path the app routes on (after any stage), optionally with `?query`; a `#fragment` is
+   * dropped, as clients never send it. Default `/`. A space or `é` is percent-encoded as a client
+   * would send it (in `rawPath`, which HTTP API hands over partly decoded, the path stays as
+   * given); escapes already there are kept.
    */
   path?: string;
   /** Request headers; arrays or repeated pairs become repeated headers. */
@@ -154,11 +156,15 @@ function multi(pairs: [string, string][]): Record<string, string[]> {
   return out;
 }
 
-/** Path and query of a request target; a `#fragment` is dropped, as clients never send it. */
+/**
+ * Path and query of a request target: a `#fragment` dropped, as clients never send it, and a
+ * space or `é` in the query percent-encoded as a client would (escapes already there kept).
+ */
 function splitTarget(url: string): [path: string, query: string] {
   const target = url.split('#', 1)[0]!;
   const mark = target.indexOf('?');
-  return mark === -1 ? [target || '/', ''] : [target.slice(0, mark) || '/', target.slice(mark + 1)];
+  const path = (mark === -1 ? target : target.slice(0, mark)) || '/';
+  return [path, mark === -1 ? '' : encodeRawQuery(target.slice(mark + 1))];
 }
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -190,7 +196,10 @@ export function buildEvent(
   init: EventInit = {},
 ): ApiGatewayV1Event | ApiGatewayV2Event | AlbEvent | EdgeEvent {
   const method = (init.method ?? 'GET').toUpperCase();
-  const [path, query] = splitTarget(init.path ?? '/');
+  const [target, query] = splitTarget(init.path ?? '/');
+  // REST, ALB and CloudFront pass the path on encoded, as the client sent it (`/foo%20bar` in
+  // captured events); HTTP API's `rawPath` is taken as given (it arrives with `%20` decoded).
+  const path = encodeRawPath(target);
   const sourceIp = init.sourceIp ?? '203.0.113.7';
   const pairs = pairsOf(init.headers);
   switch (kind) {
@@ -198,7 +207,7 @@ export function buildEvent(
       return v1Event(init, method, path, query, sourceIp, pairs);
     case 'aws-v2':
     case 'function-url':
-      return v2Event(kind, init, method, path, query, sourceIp, pairs);
+      return v2Event(kind, init, method, target, query, sourceIp, pairs);
     case 'alb':
     case 'alb-multi':
       return albEvent(kind === 'alb-multi', init, method, path, query, sourceIp, pairs);

@@ -4,11 +4,12 @@
  * Security: REMOTE_ADDR is `requestContext.http.sourceIp`, filled by the front end from the
  * connection; REMOTE_USER comes only from an authorizer's verdict (JWT claims, IAM).
  */
+
+import { encodeRawPath } from '../../src/core/index.js';
 import {
   addHeaderMap,
   decodeBody,
   type EventKind,
-  encodeRawPath,
   groupHeaders,
   lambdaEnviron,
   MiB,

@@ -123,6 +123,40 @@ export function encodePath(path: string): string {
   return NOT_IN_PATH.test(path) ? path.replace(NOT_IN_PATH, escapeForPath) : path;
 }
 
+/** What a raw path keeps as it is: RFC 3986 pchar, `/`, and the `%` of escapes already there. */
+const NOT_IN_RAW_PATH = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/gu;
+/** A query may also hold `?` (RFC 3986 §3.4). */
+const NOT_IN_RAW_QUERY = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/gu;
+
+/**
+ * A path as it goes on the wire, from one that may hold characters no URL can (a space, `é`, a
+ * `?` that a front end decoded): those are percent-encoded as UTF-8; escapes already there, and
+ * everything a path may hold, stay as they are. Unlike {@link encodePath}, `%` is not encoded.
+ *
+ * @example
+ * ```ts
+ * encodeRawPath('/file name.xml'); // '/file%20name.xml'
+ * encodeRawPath('/caf%C3%A9/x y'); // '/caf%C3%A9/x%20y'
+ * ```
+ */
+export function encodeRawPath(path: string): string {
+  NOT_IN_RAW_PATH.lastIndex = 0;
+  return NOT_IN_RAW_PATH.test(path) ? path.replace(NOT_IN_RAW_PATH, escapeForPath) : path;
+}
+
+/**
+ * {@link encodeRawPath} for a query string (without its `?`), which may also hold `?` and `/`.
+ *
+ * @example
+ * ```ts
+ * encodeRawQuery('q=é f&x=1%262'); // 'q=%C3%A9%20f&x=1%262'
+ * ```
+ */
+export function encodeRawQuery(query: string): string {
+  NOT_IN_RAW_QUERY.lastIndex = 0;
+  return NOT_IN_RAW_QUERY.test(query) ? query.replace(NOT_IN_RAW_QUERY, escapeForPath) : query;
+}
+
 /**
  * SERVER_NAME and SERVER_PORT from a Host header (SPEC §2): the port from Host, else
  * `forwardedPort`, else the scheme's default. Handles `[v6]:port`.

@@ -5,6 +5,8 @@ export {
   decodePath,
   type EnvironInit,
   encodePath,
+  encodeRawPath,
+  encodeRawQuery,
   headerKey,
   isPort,
   splitHost,

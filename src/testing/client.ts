@@ -4,7 +4,12 @@ import { errorStream } from '../core/errors.js';
 import { runApp } from '../core/runner.js';
 import type { App, Environ, Header } from '../core/types.js';
 import { CookieJar } from './cookies.js';
-import { buildEnviron, type EnvironOptions, headerPairs } from './environ-builder.js';
+import {
+  buildEnviron,
+  type EnvironOptions,
+  type HeadersInit,
+  headerPairs,
+} from './environ-builder.js';
 
 /** The request a {@link TestResponse} answers. */
 export interface TestRequest {
@@ -101,6 +106,17 @@ const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encodin
 
 type Hop = { method: string; path: string; options: RequestOptions };
 
+/** The client's default headers, less the names a request sets itself, then the request's. */
+function mergedHeaders(
+  defaults: HeadersInit | undefined,
+  own: HeadersInit | undefined,
+): HeadersInit | undefined {
+  if (defaults === undefined || own === undefined) return own ?? defaults;
+  const ownPairs = headerPairs(own);
+  const named = new Set(ownPairs.map(([name]) => name.toLowerCase()));
+  return [...headerPairs(defaults).filter(([name]) => !named.has(name.toLowerCase())), ...ownPairs];
+}
+
 /** The URL of the request an environ describes, as the client sent it, and its raw path. */
 function requestTarget(environ: Environ): { url: string; path: string } {
   const target = environ.REQUEST_URI ?? encodePath(environ.SCRIPT_NAME + environ.PATH_INFO);
@@ -150,7 +166,11 @@ export class Client {
    * again, or comes more than {@link MAX_REDIRECTS} times.
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
-    const { followRedirects = false, ...first } = { ...this.defaults, ...options };
+    const { followRedirects = false, ...first } = {
+      ...this.defaults,
+      ...options,
+      headers: mergedHeaders(this.defaults.headers, options.headers),
+    };
     let hop: Hop = { method, path, options: first };
     const history: TestResponse[] = [];
     for (;;) {

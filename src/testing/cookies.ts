@@ -43,9 +43,16 @@ function pathMatches(requestPath: string, cookiePath: string): boolean {
   return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/';
 }
 
-/** RFC 6265 §5.1.3 domain-match (no public-suffix list: a test client needs none). */
+/**
+ * RFC 6265 §5.1.3 domain-match (no public-suffix list: a test client needs none). An IP address
+ * matches only itself: `Domain=0.0.1` set by 127.0.0.1 must not reach 10.0.0.1.
+ */
 function domainMatches(host: string, domain: string): boolean {
-  return host === domain || host.endsWith(`.${domain}`);
+  return host === domain || (!isIpAddress(host) && host.endsWith(`.${domain}`));
+}
+
+function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) || host.includes(':') || host.startsWith('[');
 }
 
 /**

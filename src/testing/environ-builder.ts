@@ -1,5 +1,13 @@
 import { utf8 } from '../core/bytes.js';
-import { addHeader, createEnviron, decodePath, encodePath, splitHost } from '../core/environ.js';
+import {
+  addHeader,
+  createEnviron,
+  decodePath,
+  encodePath,
+  encodeRawPath,
+  encodeRawQuery,
+  splitHost,
+} from '../core/environ.js';
 import { errorStream } from '../core/errors.js';
 import { createInput, type InputSource } from '../core/input.js';
 import type { Environ, WsgiErrors } from '../core/types.js';
@@ -14,8 +22,10 @@ export interface EnvironOptions {
   /** Default `GET`. */
   method?: string;
   /**
-   * The URL path as a client sends it (percent-encoded), optionally with `?query`; a
-   * `#fragment` is dropped. Default `/`.
+   * The URL path, optionally with `?query`; a `#fragment` is dropped. Default `/`. Characters a
+   * URL cannot hold (a space, `é`) are percent-encoded as a client would; escapes already there
+   * stay. A whole URL (`https://example.com/x`) sets the scheme and Host too. Anything else that
+   * does not start with `/` is refused: PATH_INFO always starts with `/`.
    */
   path?: string;
   /** Query string (raw) or parameters to encode; merged after any `?query` in `path`. */
@@ -90,6 +100,8 @@ export function headerPairs(headers: HeadersInit | undefined): [string, string][
  * environ.CONTENT_TYPE; // 'application/json'
  * ```
  */
+const ABSOLUTE_URL = /^https?:\/\//i;
+
 export function buildEnviron(options: EnvironOptions = {}): Environ {
   let scheme = options.scheme ?? 'http';
   let host = options.host;
@@ -107,14 +119,26 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   if (scriptName === '/') scriptName = rawScriptName = '';
 
   // A client never sends the fragment: drop it, as werkzeug's EnvironBuilder does.
-  const fullPath = (options.path ?? '/').split('#', 1)[0]!;
+  let fullPath = (options.path ?? '/').split('#', 1)[0]! || '/';
+  if (ABSOLUTE_URL.test(fullPath)) {
+    // A whole URL, as werkzeug takes one: its scheme and host are the request's.
+    const url = new URL(fullPath);
+    scheme = url.protocol === 'https:' ? 'https' : 'http';
+    host = url.host;
+    fullPath = url.pathname + url.search;
+  } else if (!fullPath.startsWith('/') && !fullPath.startsWith('?')) {
+    throw new TypeError(
+      `path must start with "/" or be an absolute URL, got ${JSON.stringify(fullPath)}`,
+    );
+  }
   const mark = fullPath.indexOf('?');
-  const rawPath = mark === -1 ? fullPath : fullPath.slice(0, mark);
+  // Sent as a client sends it: a space or `é` percent-encoded; escapes already there kept.
+  const rawPath = encodeRawPath(mark === -1 ? fullPath : fullPath.slice(0, mark)) || '/';
   const queries: string[] =
-    mark === -1 || mark === fullPath.length - 1 ? [] : [fullPath.slice(mark + 1)];
+    mark === -1 || mark === fullPath.length - 1 ? [] : [encodeRawQuery(fullPath.slice(mark + 1))];
   const { query } = options;
   if (typeof query === 'string') {
-    if (query !== '') queries.push(query.replace(/^\?/, ''));
+    if (query !== '') queries.push(encodeRawQuery(query.replace(/^\?/, '')));
   } else if (query instanceof URLSearchParams) {
     if (query.size > 0) queries.push(query.toString());
   } else if (query !== undefined) {

@@ -26,6 +26,29 @@ describe('buildEnviron', () => {
     expect(environ.REQUEST_URI).toBe('/caf%C3%A9/a%2Fb?x=%20y&x=2&z=a+b');
   });
 
+  it('percent-encodes what no client sends raw (a space, é), keeping escapes already there', () => {
+    const environ = buildEnviron({ path: '/café/x y%2F?q=é f&r=%26', query: 'z=ü' });
+    expect(environ.PATH_INFO).toBe('/café/x y/');
+    expect(environ.QUERY_STRING).toBe('q=%C3%A9%20f&r=%26&z=%C3%BC');
+    expect(environ.REQUEST_URI).toBe('/caf%C3%A9/x%20y%2F?q=%C3%A9%20f&r=%26&z=%C3%BC');
+  });
+
+  it('takes a whole URL, an empty path as "/", and refuses a path without a leading "/"', () => {
+    const environ = buildEnviron({ path: 'https://example.com:8443/x?y=1' });
+    expect(environ).toMatchObject({
+      'wsgi.url_scheme': 'https',
+      HTTP_HOST: 'example.com:8443',
+      SERVER_NAME: 'example.com',
+      SERVER_PORT: '8443',
+      PATH_INFO: '/x',
+      QUERY_STRING: 'y=1',
+      REQUEST_URI: '/x?y=1',
+    });
+    expect(buildEnviron({ path: '' }).PATH_INFO).toBe('/');
+    expect(buildEnviron({ path: '?a=1' })).toMatchObject({ PATH_INFO: '/', QUERY_STRING: 'a=1' });
+    expect(() => buildEnviron({ path: 'x' })).toThrow(/must start with "\/" or be an absolute URL/);
+  });
+
   it('drops a fragment, which clients never send', () => {
     for (const [path, pathInfo, query] of [
       ['/page#sec', '/page', ''],
@@ -125,6 +148,24 @@ describe('Client', () => {
       }),
     ];
   };
+
+  it("adds a request's own headers to the client's defaults, its own winning by name", async () => {
+    const seen: Environ[] = [];
+    const client = new Client(
+      (environ, start) => {
+        seen.push(environ);
+        start('204 No Content', []);
+        return [];
+      },
+      { headers: { Authorization: 'Bearer t', 'X-Mode': 'default' } },
+    );
+    await client.get('/', { headers: { 'x-mode': 'mine', 'X-Extra': '1' } });
+    expect([seen[0]!.HTTP_AUTHORIZATION, seen[0]!.HTTP_X_MODE, seen[0]!.HTTP_X_EXTRA]).toEqual([
+      'Bearer t',
+      'mine',
+      '1',
+    ]);
+  });
 
   it('sends each method and reads status, headers and body', async () => {
     const client = new Client(echo);
@@ -234,6 +275,23 @@ describe('Client: cookies', () => {
     expect((await client.get('/', { host: 'example.com:8080' })).text()).toBe('host=1; wide=2');
     expect((await client.get('/', { host: 'api.example.com' })).text()).toBe('wide=2');
     expect((await client.get('/', { host: 'localhost' })).text()).toBe('');
+  });
+
+  it('lets a Domain on an IP address match that address only', async () => {
+    const client = new Client(cookieApp);
+    await client.get(`/${setting('a=1; Domain=0.0.1', 'b=2; Domain=127.0.0.1')}`, {
+      host: '127.0.0.1',
+    });
+    expect((await client.get('/', { host: '127.0.0.1' })).text()).toBe('b=2');
+    expect((await client.get('/', { host: '10.0.0.1' })).text()).toBe('');
+  });
+
+  it('scopes a cookie by the encoded path, as a browser does', async () => {
+    const client = new Client(cookieApp);
+    await client.get(`/café/x${setting('a=1')}`);
+    expect((await client.get('/caf%C3%A9/y')).text()).toBe('a=1');
+    expect((await client.get('/café/z')).text()).toBe('a=1');
+    expect((await client.get('/other')).text()).toBe('');
   });
 
   it('puts cookies given in the request headers first, and sends none with useCookies: false', async () => {

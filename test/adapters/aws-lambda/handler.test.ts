@@ -396,6 +396,17 @@ describe('the request side', () => {
     );
   });
 
+  it('buildEvent sends a raw space or é in the path encoded, as REST, ALB and CloudFront get it', async () => {
+    expect(buildEvent('aws-v1', { path: '/café x' }).path).toBe('/caf%C3%A9%20x');
+    expect(buildEvent('alb', { path: '/café x' }).path).toBe('/caf%C3%A9%20x');
+    expect(buildEvent('edge', { path: '/café x' }).Records[0]!.cf.request.uri).toBe(
+      '/caf%C3%A9%20x',
+    );
+    expect(buildEvent('aws-v2', { path: '/x?q=é f' }).rawQueryString).toBe('q=%C3%A9%20f');
+    const environ = await environFor('aws-v1', { path: '/café x?q=é f' });
+    expect([environ.PATH_INFO, environ.QUERY_STRING]).toEqual(['/café x', 'q=%C3%A9%20f']);
+  });
+
   it('v1 query values that are not valid Unicode are encoded, not a crash', async () => {
     const event = buildEvent('aws-v1', { path: '/' });
     event.queryStringParameters = { q: 'a\uD800b' };
