@@ -1,5 +1,8 @@
 /** Cookie parsing (Cookie request header) and serialization (Set-Cookie), RFC 6265. */
+import { fromUtf8, utf8 } from '../core/bytes.js';
 import { isToken } from '../core/headers.js';
+
+type SameSite = 'Strict' | 'Lax' | 'None';
 
 /** The attributes of a Set-Cookie header. */
 export interface CookieOptions {
@@ -7,23 +10,53 @@ export interface CookieOptions {
   maxAge?: number;
   /** When the cookie expires: a Date, or milliseconds since the epoch. */
   expires?: Date | number;
-  /** Default `/`. Pass `null` to leave the attribute out. */
+  /** Default `/`, percent-encoded as in a URL. Pass `null` to leave the attribute out. */
   path?: string | null;
+  /** Written without a port or a leading dot; a non-ASCII name is IDNA-encoded. */
   domain?: string;
   secure?: boolean;
   httpOnly?: boolean;
-  sameSite?: 'Strict' | 'Lax' | 'None';
-  /** CHIPS: a cookie partitioned by top-level site (needs `secure`). */
+  /** Any case; written as `Strict`, `Lax` or `None`. */
+  sameSite?: SameSite | Lowercase<SameSite> | Uppercase<SameSite>;
+  /** CHIPS: a cookie partitioned by top-level site (sets `Secure` too, which it needs). */
   partitioned?: boolean;
 }
 
 /** RFC 6265 cookie-octet, minus `%` (kept for escapes so values round-trip exactly). */
 const UNSAFE_OCTET = /[^\x21\x23-\x24\x26-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]/gu;
-const UNSAFE_ATTRIBUTE = /[;\r\n\0]|[^\x20-\x7E]/;
+/** What a cookie path may hold unencoded: werkzeug's `quote(path, safe="%!$&'()*+,/:=@")`. */
+const UNSAFE_PATH_CHAR = /[^A-Za-z0-9_.~\-%!$&'()*+,/:=@]/gu;
+/** ASCII that no domain name holds: all but letters, digits, `-`, `.` and `_`. */
+const NOT_IN_DOMAIN = /[^A-Za-z0-9._\-\u0080-\u{10FFFF}]/u;
+const DOMAIN_NAME = /^[A-Za-z0-9._-]+$/;
+const NON_ASCII = /[^\p{ASCII}]/u;
+const SAME_SITE = new Map<string, SameSite>([
+  ['strict', 'Strict'],
+  ['lax', 'Lax'],
+  ['none', 'None'],
+]);
+/** Python's http.cookies escapes in a quoted value: `\"`, `\\`, and octal bytes like `\054`. */
+const COOKIE_ESCAPE = /\\(?:([0-3][0-7]{2})|(.))/gsu;
+
+/** Undoes the backslash escapes of a quoted value; octal escapes are bytes of its UTF-8. */
+function unslash(value: string): string {
+  if (!value.includes('\\')) return value;
+  const bytes: number[] = [];
+  let last = 0;
+  for (const match of value.matchAll(COOKIE_ESCAPE)) {
+    bytes.push(...utf8(value.slice(last, match.index)));
+    const [sequence, octal, char] = match;
+    bytes.push(...(octal === undefined ? utf8(char!) : [Number.parseInt(octal, 8)]));
+    last = match.index + sequence.length;
+  }
+  bytes.push(...utf8(value.slice(last)));
+  return fromUtf8(Uint8Array.from(bytes));
+}
 
 /**
  * Parses a Cookie header into name → value. The first of repeated names wins (the most specific
- * path, as browsers send it). Quoted values are unquoted and percent-escapes decoded.
+ * path, as browsers send it). Quoted values are unquoted and their backslash escapes undone (as
+ * Python's http.cookies and werkzeug write them), and percent-escapes decoded.
  *
  * @example
  * ```ts
@@ -40,7 +73,7 @@ export function parseCookies(header: string | undefined): Map<string, string> {
     if (name === '' || cookies.has(name)) continue;
     let value = part.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
-      value = value.slice(1, -1);
+      value = unslash(value.slice(1, -1));
     if (value.includes('%')) {
       try {
         value = decodeURIComponent(value);
@@ -53,13 +86,37 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
-function attribute(name: string, value: string): string {
-  if (UNSAFE_ATTRIBUTE.test(value)) {
-    throw new TypeError(
-      `cookie ${name} ${JSON.stringify(value)} has a character not allowed there`,
-    );
+/** A Domain attribute as werkzeug writes it: no port, no leading dot, IDNA for non-ASCII. */
+function cookieDomain(domain: string): string {
+  const name = domain.split(':', 1)[0]!.replace(/^\.+/, '');
+  const ascii = NOT_IN_DOMAIN.test(name) ? undefined : idnaToAscii(name);
+  if (ascii === undefined || !DOMAIN_NAME.test(ascii)) {
+    throw new TypeError(`cookie domain ${JSON.stringify(domain)} is not a domain name`);
   }
-  return value;
+  return ascii;
+}
+
+/** The ASCII (IDNA) form of a domain name; undefined when the URL parser refuses it as a host. */
+function idnaToAscii(name: string): string | undefined {
+  if (!NON_ASCII.test(name)) return name;
+  try {
+    return new URL(`http://${name}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Path attribute: non-ASCII and separators percent-encoded, so it matches the encoded URL. */
+function cookiePath(path: string): string {
+  return path.replace(UNSAFE_PATH_CHAR, (char) => encodeURIComponent(char));
+}
+
+function sameSite(value: string): SameSite {
+  const canonical = SAME_SITE.get(String(value).toLowerCase());
+  if (canonical === undefined) {
+    throw new TypeError(`cookie sameSite must be Strict, Lax or None, got ${value}`);
+  }
+  return canonical;
 }
 
 function httpDate(when: Date | number): string {
@@ -81,22 +138,18 @@ function httpDate(when: Date | number): string {
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (!isToken(name)) throw new TypeError(`cookie name ${JSON.stringify(name)} is not a token`);
   let out = `${name}=${String(value).replace(UNSAFE_OCTET, (char) => encodeURIComponent(char).replaceAll('!', '%21'))}`;
-  if (options.domain !== undefined) out += `; Domain=${attribute('domain', options.domain)}`;
+  if (options.domain) out += `; Domain=${cookieDomain(options.domain)}`;
   if (options.expires !== undefined) out += `; Expires=${httpDate(options.expires)}`;
   if (options.maxAge !== undefined) {
     if (!Number.isFinite(options.maxAge)) throw new TypeError('cookie maxAge must be a number');
     out += `; Max-Age=${Math.floor(options.maxAge)}`;
   }
   const path = options.path === undefined ? '/' : options.path;
-  if (path !== null) out += `; Path=${attribute('path', path)}`;
-  if (options.secure) out += '; Secure';
+  if (path !== null) out += `; Path=${cookiePath(path)}`;
+  // Browsers drop a Partitioned cookie without Secure; werkzeug sets it too.
+  if (options.secure || options.partitioned) out += '; Secure';
   if (options.httpOnly) out += '; HttpOnly';
-  if (options.sameSite !== undefined) {
-    if (!['Strict', 'Lax', 'None'].includes(options.sameSite)) {
-      throw new TypeError(`cookie sameSite must be Strict, Lax or None, got ${options.sameSite}`);
-    }
-    out += `; SameSite=${options.sameSite}`;
-  }
+  if (options.sameSite !== undefined) out += `; SameSite=${sameSite(options.sameSite)}`;
   if (options.partitioned) out += '; Partitioned';
   return out;
 }

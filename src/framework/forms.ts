@@ -96,19 +96,28 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): n
 }
 
 /**
- * Parameters of a part's Content-Disposition: `form-data; name="a"; filename*=UTF-8''b`.
- * Quoted values follow the HTML standard's multipart encoding, which browsers and fetch's
- * FormData use: no backslash escapes; `"`, CR and LF arrive as `%22`, `%0D` and `%0A`.
+ * The content of a quoted parameter value. Browsers and fetch's FormData follow the HTML
+ * standard (`"`, CR and LF as `%22`, `%0D`, `%0A`); other clients send RFC 9110 quoted-pairs
+ * (`\"`, `\\`). Both are undone; any other backslash is kept, as browsers send it unescaped.
  */
+function unquoteParam(quoted: string): string {
+  return quoted
+    .slice(1, -1)
+    .replace(
+      /\\([\\"])|%(22|0D|0A)/gi,
+      (code, escaped: string | undefined) => escaped ?? decodeURIComponent(code),
+    );
+}
+
+/** Parameters of a part's Content-Disposition: `form-data; name="a"; filename*=UTF-8''b`. */
 function headerParams(value: string): Map<string, string> {
   const params = new Map<string, string>();
-  const pattern = /;\s*([^=;\s]+)\s*=\s*("[^"]*"|[^;]*)/g;
+  // A quoted string must end the parameter: `name="a\"; filename="b"` is a browser's `a\`.
+  const pattern = /;\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"(?=\s*(?:;|$))|[^;]*)/g;
   for (let match = pattern.exec(value); match; match = pattern.exec(value)) {
     const key = match[1]!.toLowerCase();
     let raw = match[2]!.trim();
-    if (raw.startsWith('"')) {
-      raw = raw.slice(1, -1).replace(/%(22|0D|0A)/gi, (code) => decodeURIComponent(code));
-    }
+    if (raw.startsWith('"')) raw = unquoteParam(raw);
     if (key.endsWith('*')) {
       // RFC 5987 extended value: charset'lang'percent-encoded
       const ext = /^([^']*)'[^']*'(.*)$/.exec(raw);

@@ -112,12 +112,16 @@ export class Request {
     return this.scheme === 'https';
   }
 
-  /** The host the client asked for: the Host header, else SERVER_NAME with a non-default port. */
+  /**
+   * The host the client asked for: the Host header, else SERVER_NAME; with the port only when it
+   * is not the scheme's default.
+   */
   get host(): string {
-    const host = this.environ.HTTP_HOST;
-    if (host) return host;
-    const port = this.environ.SERVER_PORT;
     const standard = this.scheme === 'https' ? '443' : '80';
+    const host = this.environ.HTTP_HOST;
+    // werkzeug's get_host drops it too, so URLs built from it match the ones the app links to.
+    if (host) return host.endsWith(`:${standard}`) ? host.slice(0, -standard.length - 1) : host;
+    const port = this.environ.SERVER_PORT;
     return port && port !== standard
       ? `${this.environ.SERVER_NAME}:${port}`
       : this.environ.SERVER_NAME;
@@ -187,10 +191,11 @@ export class Request {
     return match ? match[1]!.toLowerCase() : 'utf-8';
   }
 
-  /** The body's length in bytes when known. */
+  /** The body's length in bytes when known: undefined unless CONTENT_LENGTH is all digits. */
   get contentLength(): number | undefined {
     const value = this.environ.CONTENT_LENGTH;
-    return value === undefined || value === '' ? undefined : Number(value);
+    // RFC 9110 §8.6: 1*DIGIT only, so no `1e3`, `0x10`, `+5` or `-1` through Number().
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
   }
 
   /** True for `application/json` and `*+json`. */

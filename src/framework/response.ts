@@ -41,9 +41,15 @@ function withCharset(mimetype: string): string {
     : mimetype;
 }
 
-/** Turns URL text with spaces or non-ASCII into a valid header value (an IRI into a URI). */
+/**
+ * Characters a URI may not hold (RFC 3986): all but unreserved, reserved and `%` of an escape.
+ * `\` is among them: browsers read it as `/`, so `/\evil.com` would leave the site.
+ */
+const NOT_IN_URI = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/gu;
+
+/** Turns URL text into a valid URI (an IRI into a URI): what a URI may not hold is percent-encoded. */
 export function iriToUri(location: string): string {
-  return location.replace(/[^\x21-\x7E]/gu, (char) => encodeURIComponent(char));
+  return location.replace(NOT_IN_URI, (char) => encodeURIComponent(char));
 }
 
 function escapeHtml(text: string): string {

@@ -59,6 +59,23 @@ describe('multipart/form-data', () => {
     expect(doc.text()).toBe('--XyZ at the start, then\r\n-- XyZ and x--XyZ are data');
   });
 
+  it('undoes quoted-pair escapes in Content-Disposition parameters, %22 too', async () => {
+    const body = multipart([
+      '--XyZ\r\nContent-Disposition: form-data; name="a\\"b"\r\n\r\n1\r\n',
+      '--XyZ\r\nContent-Disposition: form-data; name="f"; filename="say \\"hi\\".txt"\r\n\r\n2\r\n',
+      '--XyZ\r\nContent-Disposition: form-data; name="g"; filename="C:\\\\x %22y%22"\r\n\r\n3\r\n',
+      // A browser does not escape a backslash: one before the closing quote is kept.
+      '--XyZ\r\nContent-Disposition: form-data; name="h\\"; filename="x.txt"\r\n\r\n4\r\n',
+      '--XyZ--\r\n',
+    ]);
+    const r = request(body);
+    expect((await r.form()).get('a"b')).toBe('1');
+    const files = await r.files();
+    expect(files.get('f')?.filename).toBe('say "hi".txt');
+    expect(files.get('g')?.filename).toBe('C:\\x "y"');
+    expect(files.get('h\\')?.filename).toBe('x.txt');
+  });
+
   it('accepts a quoted boundary', async () => {
     const body = multipart([
       '--a b\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--a b--\r\n',

@@ -131,6 +131,37 @@ describe('Request', () => {
     expect(result).toEqual({ a: '1', b: 'x y', c: 'café', d: '100%' });
   });
 
+  it('undoes the backslash escapes of quoted cookie values, octal ones as UTF-8 bytes', async () => {
+    const result = await seen(
+      { headers: { Cookie: 'a="a\\"b"; b="x\\054y"; c="caf\\303\\251"; d="\\\\\\x"' } },
+      (r) => Object.fromEntries(r.cookies),
+    );
+    expect(result).toEqual({ a: 'a"b', b: 'x,y', c: 'café', d: '\\x' });
+  });
+
+  it('drops the default port from the Host header', () => {
+    const hostOf = (scheme: 'http' | 'https', host: string) =>
+      new Request(buildEnviron({ scheme, host })).host;
+    expect(hostOf('https', 'example.com:443')).toBe('example.com');
+    expect(hostOf('http', 'example.com:80')).toBe('example.com');
+    expect(hostOf('http', '[::1]:80')).toBe('[::1]');
+    expect(hostOf('http', 'example.com:443')).toBe('example.com:443');
+    expect(hostOf('https', 'example.com:8080')).toBe('example.com:8080');
+    const request = new Request(buildEnviron({ scheme: 'https', host: 'example.com:443' }));
+    expect([request.url, request.hostUrl]).toEqual([
+      'https://example.com/',
+      'https://example.com/',
+    ]);
+  });
+
+  it.each(['1e3', '0x10', '+5', '-1', ' 5', '5.0', 'abc'])(
+    'reads Content-Length %j as no length',
+    (value) => {
+      const environ = buildEnviron({ extra: { CONTENT_LENGTH: value } });
+      expect(new Request(environ).contentLength).toBeUndefined();
+    },
+  );
+
   it('exposes the remote address, content type and length', async () => {
     const result = await seen(
       {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeaderList, Response, TsgiResponse } from '../../src/index.js';
+import { type CookieOptions, HeaderList, Response, TsgiResponse } from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { Client, type TestResponse } from '../../src/testing/index.js';
 
@@ -148,8 +148,42 @@ describe('Response', () => {
   it('refuses bad cookie names and attributes', () => {
     const response = new Response('x');
     expect(() => response.setCookie('a b', '1')).toThrow(/not a token/);
-    expect(() => response.setCookie('a', '1', { path: '/x; Domain=evil' })).toThrow(/not allowed/);
     expect(() => response.setCookie('a', '1', { expires: new Date('nope') })).toThrow(/valid date/);
+    for (const domain of ['a.com\r\nX: 1', 'a.com; Secure', 'a .com', 'a.com/x', 'bü cher.de']) {
+      expect(() => response.setCookie('a', '1', { domain }), domain).toThrow(/not a domain/);
+    }
+  });
+
+  it('writes a cookie domain without port or leading dot, IDNA-encoded', () => {
+    const domainOf = (domain: string) =>
+      new Response('x').setCookie('a', '1', { domain, path: null }).headers.get('Set-Cookie');
+    expect(domainOf('localhost:5000')).toBe('a=1; Domain=localhost');
+    expect(domainOf('.example.com')).toBe('a=1; Domain=example.com');
+    expect(domainOf('bücher.de')).toBe('a=1; Domain=xn--bcher-kva.de');
+    expect(domainOf('.Bücher.de:8080')).toBe('a=1; Domain=xn--bcher-kva.de');
+  });
+
+  it('percent-encodes a cookie path as werkzeug quotes it', () => {
+    const pathOf = (path: string) =>
+      new Response('x').setCookie('a', '1', { path }).headers.get('Set-Cookie');
+    expect(pathOf('/café')).toBe('a=1; Path=/caf%C3%A9');
+    expect(pathOf('/my app')).toBe('a=1; Path=/my%20app');
+    expect(pathOf("/a%20b/!$&'()*+,:=@~")).toBe("a=1; Path=/a%20b/!$&'()*+,:=@~");
+    expect(pathOf('/x; Domain=evil\r\n')).toBe('a=1; Path=/x%3B%20Domain=evil%0D%0A');
+  });
+
+  it('sets Secure on a partitioned cookie', () => {
+    const response = new Response('x').setCookie('a', '1', { partitioned: true, path: null });
+    expect(response.headers.get('Set-Cookie')).toBe('a=1; Secure; Partitioned');
+  });
+
+  it('takes sameSite in any case and writes it canonically', () => {
+    const sameSiteOf = (sameSite: NonNullable<CookieOptions['sameSite']>) =>
+      new Response('x').setCookie('a', '1', { sameSite, path: null }).headers.get('Set-Cookie');
+    expect(sameSiteOf('lax')).toBe('a=1; SameSite=Lax');
+    expect(sameSiteOf('STRICT')).toBe('a=1; SameSite=Strict');
+    expect(sameSiteOf('none')).toBe('a=1; SameSite=None');
+    expect(() => sameSiteOf('loose' as 'lax')).toThrow(/Strict, Lax or None/);
   });
 
   it('makes JSON and redirects', async () => {
@@ -161,9 +195,19 @@ describe('Response', () => {
 
     const redirect = await send(() => Response.redirect('/caf\u00e9?q=<x>', 301));
     expect(redirect.status).toBe('301 Moved Permanently');
-    expect(redirect.header('location')).toBe('/caf%C3%A9?q=<x>');
+    expect(redirect.header('location')).toBe('/caf%C3%A9?q=%3Cx%3E');
     expect(redirect.header('content-type')).toBe('text/html; charset=utf-8');
-    expect(redirect.text()).toContain('href="/caf%C3%A9?q=&#60;x&#62;"');
+    expect(redirect.text()).toContain('href="/caf%C3%A9?q=%3Cx%3E"');
+  });
+
+  it('percent-encodes what a URI may not hold in a redirect, keeping the rest', () => {
+    const locationOf = (location: string) => Response.redirect(location).headers.get('Location');
+    expect(locationOf('/\\evil.com')).toBe('/%5Cevil.com');
+    expect(locationOf('https://evil.com\\@good.com/')).toBe('https://evil.com%5C@good.com/');
+    expect(locationOf('/a<b>"c{d}|e^`')).toBe('/a%3Cb%3E%22c%7Bd%7D%7Ce%5E%60');
+    const valid = "https://u@[::1]:8/a-._~!$&'()*+,;=:@/b%2Fc?d=/?#e";
+    expect(locationOf(valid)).toBe(valid);
+    expect(locationOf('/caf%C3%A9/100%/a b')).toBe('/caf%C3%A9/100%25/a%20b');
   });
 
   it('sends no body, nor body headers, for a 1xx', async () => {
