@@ -161,14 +161,9 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
     try {
       for (;;) {
         const next = response.body.next();
+        // The race has taken `next`'s rejection, if one comes after the client left.
         const step = await Promise.race([next, gone]);
-        if (step === GONE) {
-          // Lambda may freeze the instance once the handler returns: let close() finish first.
-          // (The race has taken `next`'s rejection, if one comes.)
-          await closing;
-          return;
-        }
-        if (step.done || out.destroyed) break;
+        if (step === GONE || step.done || out.destroyed || closing) break;
         const chunk = step.value;
         if (chunk.byteLength > 0) {
           wrote = true;
@@ -183,8 +178,9 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
     } finally {
       out.off('close', onClose);
     }
-    if (out.destroyed) {
-      await response.body.return();
+    if (out.destroyed || closing) {
+      // Lambda may freeze the instance once the handler returns: let close() finish first.
+      await (closing ?? response.body.return());
       return;
     }
     // The runtime sends the prelude (status, headers, cookies) just before the first write, and

@@ -1,5 +1,5 @@
 /** Cookie parsing (Cookie request header) and serialization (Set-Cookie), RFC 6265. */
-import { fromUtf8, utf8 } from '../core/bytes.js';
+import { concatBytes, utf8 } from '../core/bytes.js';
 import { isToken } from '../core/headers.js';
 
 type SameSite = 'Strict' | 'Lax' | 'None';
@@ -41,16 +41,17 @@ const COOKIE_ESCAPE = /\\(?:([0-3][0-7]{2})|(.))/gsu;
 /** Undoes the backslash escapes of a quoted value; octal escapes are bytes of its UTF-8. */
 function unslash(value: string): string {
   if (!value.includes('\\')) return value;
-  const bytes: number[] = [];
+  const parts: Uint8Array[] = [];
   let last = 0;
   for (const match of value.matchAll(COOKIE_ESCAPE)) {
-    bytes.push(...utf8(value.slice(last, match.index)));
+    parts.push(utf8(value.slice(last, match.index)));
     const [sequence, octal, char] = match;
-    bytes.push(...(octal === undefined ? utf8(char!) : [Number.parseInt(octal, 8)]));
+    parts.push(octal === undefined ? utf8(char!) : Uint8Array.of(Number.parseInt(octal, 8)));
     last = match.index + sequence.length;
   }
-  bytes.push(...utf8(value.slice(last)));
-  return fromUtf8(Uint8Array.from(bytes));
+  parts.push(utf8(value.slice(last)));
+  // Lenient, and a leading U+FEFF is part of the value, not a byte order mark.
+  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(concatBytes(parts));
 }
 
 /**

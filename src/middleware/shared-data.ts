@@ -99,7 +99,8 @@ export function parseHttpDate(text: string): number | undefined {
   if (parts === undefined) return undefined;
   const [year, month, day, hours, minutes, seconds] = parts;
   if (hours > 23 || minutes > 59 || seconds > 60) return undefined;
-  const date = new Date(Date.UTC(year, month, day, hours, minutes, seconds));
+  const date = new Date(Date.UTC(2000, month, day, hours, minutes, seconds));
+  date.setUTCFullYear(year, month, day); // Date.UTC would read years 0-99 as 1900-1999
   // `31 Feb` would roll over into March: not a date.
   return date.getUTCMonth() === month && date.getUTCDate() === day ? date.getTime() : undefined;
 }

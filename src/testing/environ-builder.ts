@@ -100,7 +100,7 @@ export function headerPairs(headers: HeadersInit | undefined): [string, string][
  * environ.CONTENT_TYPE; // 'application/json'
  * ```
  */
-const ABSOLUTE_URL = /^https?:\/\//i;
+const ABSOLUTE_URL = /^(https?):\/\/([^/?#]*)(.*)$/is;
 
 export function buildEnviron(options: EnvironOptions = {}): Environ {
   let scheme = options.scheme ?? 'http';
@@ -120,12 +120,13 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
 
   // A client never sends the fragment: drop it, as werkzeug's EnvironBuilder does.
   let fullPath = (options.path ?? '/').split('#', 1)[0]! || '/';
-  if (ABSOLUTE_URL.test(fullPath)) {
-    // A whole URL, as werkzeug takes one: its scheme and host are the request's.
-    const url = new URL(fullPath);
-    scheme = url.protocol === 'https:' ? 'https' : 'http';
-    host = url.host;
-    fullPath = url.pathname + url.search;
+  const absolute = ABSOLUTE_URL.exec(fullPath);
+  if (absolute) {
+    // A whole URL, as werkzeug takes one: its scheme and host are the request's. Split as text,
+    // not parsed, so the path goes as written (`%2e%2e` is not resolved away).
+    scheme = absolute[1]!.toLowerCase() === 'https' ? 'https' : 'http';
+    host = absolute[2]!;
+    fullPath = absolute[3] || '/';
   } else if (!fullPath.startsWith('/') && !fullPath.startsWith('?')) {
     throw new TypeError(
       `path must start with "/" or be an absolute URL, got ${JSON.stringify(fullPath)}`,

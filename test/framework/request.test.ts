@@ -139,6 +139,15 @@ describe('Request', () => {
     expect(result).toEqual({ a: 'a"b', b: 'x,y', c: 'café', d: '\\x' });
   });
 
+  it('unescapes a long quoted cookie value, and keeps a leading U+FEFF as part of it', () => {
+    const long = `${'x'.repeat(200_000)}\\"`;
+    const cookies = new Request(
+      buildEnviron({ headers: { Cookie: `a="${long}"; b="\\357\\273\\277v\\"w"` } }),
+    ).cookies;
+    expect(cookies.get('a')).toBe(`${'x'.repeat(200_000)}"`);
+    expect(cookies.get('b')).toBe('\uFEFFv"w');
+  });
+
   it('drops the default port from the Host header', () => {
     const hostOf = (scheme: 'http' | 'https', host: string) =>
       new Request(buildEnviron({ scheme, host })).host;

@@ -141,6 +141,7 @@ describe('sharedData with the filesystem', () => {
       'Thu, 01 Jan 2099 00:00:00 PST',
       'Sun, 30 Feb 2025 00:00:00 GMT',
       'Thu, 01 Jan 2099 24:00:00 GMT',
+      'Sat, 01 Jan 2050 00:00:00 PST',
     ]) {
       expect(await status(since), since).toBe(200);
     }

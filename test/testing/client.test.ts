@@ -44,6 +44,11 @@ describe('buildEnviron', () => {
       QUERY_STRING: 'y=1',
       REQUEST_URI: '/x?y=1',
     });
+    // The path of a whole URL goes as written, as the relative form does: no dot segments resolved.
+    expect(buildEnviron({ path: 'http://localhost/static/%2e%2e/secret' })).toMatchObject({
+      PATH_INFO: '/static/../secret',
+      REQUEST_URI: '/static/%2e%2e/secret',
+    });
     expect(buildEnviron({ path: '' }).PATH_INFO).toBe('/');
     expect(buildEnviron({ path: '?a=1' })).toMatchObject({ PATH_INFO: '/', QUERY_STRING: 'a=1' });
     expect(() => buildEnviron({ path: 'x' })).toThrow(/must start with "\/" or be an absolute URL/);

@@ -201,6 +201,28 @@ describe('streamHandler', () => {
     expect(produced).toBeLessThanOrEqual(2);
   });
 
+  it('returns only once an async close() has finished, when the client goes during backpressure', async () => {
+    const order: string[] = [];
+    // A client that takes the first write and never drains.
+    const client = new Writable({ highWaterMark: 1024, write: () => {} });
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+      const body = (async function* () {
+        for (;;) yield new Uint8Array(4096);
+      })() as AppIterable;
+      body.close = async () => {
+        order.push('close start');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        order.push('close done');
+      };
+      return body;
+    };
+    setTimeout(() => client.destroy(), 20);
+    await streamHandler(app)(buildEvent('function-url', { path: '/' }), client as never, {});
+    order.push('handler returned');
+    expect(order).toEqual(['close start', 'close done', 'handler returned']);
+  });
+
   it('stops waiting, and closes the app, when the client goes while a chunk never comes', async () => {
     let closes = 0;
     let sent = false;
