@@ -4,8 +4,8 @@
  * source lines, and the request's environ.
  *
  * Security stance: the page shows source code and every environ value (cookies, tokens), so it
- * is served only to loopback clients; anyone else gets the runner's generic 500. It is never on
- * unless asked for.
+ * is served only to loopback clients that asked for a local host name; anyone else gets the
+ * runner's generic 500. It is never on unless asked for.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,28 @@ import {
 export function isLoopback(address: unknown): boolean {
   if (typeof address !== 'string') return false;
   return address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+/**
+ * True for a Host header naming this machine (`localhost`, `127.0.0.1:5000`, `[::1]`), or no Host
+ * at all. A web page whose DNS name was rebound to 127.0.0.1 reaches a loopback server as a
+ * loopback client, but its requests still carry its own name: werkzeug's debugger refuses those.
+ */
+export function isLocalHost(host: unknown): boolean {
+  if (host === undefined) return true;
+  if (typeof host !== 'string') return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(name)
+  );
+}
+
+/** Whether a request may see source code and environ: from this machine, for this machine. */
+export function mayShowDetails(remoteAddress: unknown, host: unknown): boolean {
+  return isLoopback(remoteAddress) && isLocalHost(host);
 }
 
 const ESCAPES: Record<string, string> = {
@@ -45,9 +67,18 @@ interface Frame {
 
 const LOCATION = /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/;
 
-function parseFrames(stack: string): Frame[] {
+/**
+ * The frames of an error's stack. The stack text begins with the message, which may hold
+ * anything the request put there (`at x (/etc/passwd:1:1)`): only lines after it are frames.
+ */
+function parseFrames(error: Error): Frame[] {
+  const stack = error.stack ?? '';
+  const header = error.message === '' ? error.name : `${error.name}: ${error.message}`;
+  const lines = stack.startsWith(header)
+    ? stack.slice(header.length).split('\n')
+    : stack.split('\n').slice(String(error.message).split('\n').length);
   const frames: Frame[] = [];
-  for (const raw of stack.split('\n')) {
+  for (const raw of lines) {
     const text = raw.trim();
     if (!text.startsWith('at ')) continue;
     const match = LOCATION.exec(text);
@@ -97,15 +128,24 @@ h1{color:#b00;font-size:1.4em}pre{background:#f6f6f6;padding:.6em;overflow:auto}
 table{border-collapse:collapse}td{border-top:1px solid #ddd;padding:.2em .6em;vertical-align:top;
 font-family:monospace;word-break:break-all}td:first-child{white-space:nowrap;font-weight:600}`;
 
+/** `String(value)`, or a stand-in for a value that cannot be made a string (no prototype). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** The HTML page for an error in the request described by `environ`. */
 export function renderDebugPage(error: unknown, environ: Environ): string {
   const title =
     error instanceof Error
       ? `${error.name}: ${error.message}`
-      : `non-Error thrown: ${String(error)}`;
+      : `non-Error thrown: ${safeString(error)}`;
   const stack = error instanceof Error && error.stack ? error.stack : '';
   const cache = new Map<string, string[] | null>();
-  const frames = parseFrames(stack)
+  const frames = (error instanceof Error ? parseFrames(error) : [])
     .map((frame) => {
       const source =
         frame.file && frame.line && !frame.file.includes('/node_modules/')
@@ -177,7 +217,7 @@ function answer(error: unknown, environ: Environ, startResponse: StartResponse):
  */
 export function debugPage(app: App): App {
   return async (environ, startResponse) => {
-    if (!isLoopback(environ.REMOTE_ADDR)) return app(environ, startResponse);
+    if (!mayShowDetails(environ.REMOTE_ADDR, environ.HTTP_HOST)) return app(environ, startResponse);
     const state = { produced: false };
     const tracked: StartResponse = (status, headers, excInfo) => {
       const write = startResponse(status, headers, excInfo);

@@ -10,7 +10,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { isLoopback } from './debug-page.js';
+import { mayShowDetails } from './debug-page.js';
 import { listen } from './listen.js';
 
 const CHILD_FLAG = 'TSGI_RELOAD_CHILD';
@@ -57,7 +57,7 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
 
   // Answers while the app cannot load; the details only go to this machine's clients.
   const failed = createHttpServer((req, res) => {
-    const local = isLoopback(req.socket.remoteAddress);
+    const local = mayShowDetails(req.socket.remoteAddress, req.headers.host);
     const text = local
       ? `The app failed to load; fix it and save to reload.\n\n${failure ?? ''}\n`
       : 'Internal Server Error\n';

@@ -21,6 +21,37 @@ export interface NodeEnvironOptions {
   errors?: WsgiErrors;
 }
 
+/** RFC 3986 host (reg-name, IPv4, or an IP literal in brackets) and an optional port. */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d{0,5}))?$/;
+
+/**
+ * Why the request's Host header cannot be used, or undefined when it can: RFC 9112 §3.2 has a
+ * server answer 400 to more than one Host line or an invalid one (environ would otherwise take
+ * its server name from one and HTTP_HOST from both).
+ *
+ * @example
+ * ```ts
+ * hostProblem(req); // 'more than one Host header' for `Host: a` and `Host: b`
+ * ```
+ */
+export function hostProblem(req: IncomingMessage): string | undefined {
+  let count = 0;
+  let value = '';
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') {
+      count++;
+      value = raw[i + 1]!;
+    }
+  }
+  if (count > 1) return 'more than one Host header';
+  const match = HOST_VALUE.exec(value);
+  if (match === null || (match[1] !== undefined && Number(match[1]) > 65535)) {
+    return `the Host header ${JSON.stringify(value.slice(0, 100))} is not a host`;
+  }
+  return undefined;
+}
+
 /**
  * The Content-Length header as a number, or undefined when absent or not a plain number (Node's
  * parser has already refused a malformed one with 400).

@@ -18,7 +18,7 @@ import {
   whenClosed,
   whenWritable,
 } from '../../src/index.js';
-import { declaredLength, requestEnviron } from './environ.js';
+import { declaredLength, hostProblem, requestEnviron } from './environ.js';
 
 /** The default request body limit: 10 MiB. */
 export const DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024;
@@ -203,6 +203,13 @@ async function handle(
     });
   });
 
+  const badHost = hostProblem(req);
+  if (badHost !== undefined) {
+    const refusal = plainResponse(400, `Bad Request: ${badHost}\n`, req.method);
+    refusal.headers.push(['Connection', 'close']);
+    await refuse(req, res, refusal, sent);
+    return;
+  }
   const declared = declaredLength(req);
   if (declared !== undefined && declared > max) {
     const text = `Payload Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { debugPage, escapeHtml, isLoopback } from '../../cli/debug-page.js';
+import { debugPage, escapeHtml, isLocalHost, isLoopback } from '../../cli/debug-page.js';
 import type { App } from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { Client } from '../../src/testing/index.js';
@@ -27,6 +27,39 @@ describe('debugPage', () => {
     const res = await new Client(debugPage(failing)).get('/x', { remoteAddr: '203.0.113.9' });
     expect(res.statusCode).toBe(500);
     expect(res.text()).toBe('Internal Server Error\n');
+  });
+
+  it('gives a loopback client that asked for another host name the generic 500 (DNS rebinding)', async () => {
+    const res = await new Client(debugPage(failing)).get('/x', { host: 'attacker.example' });
+    expect(res.text()).toBe('Internal Server Error\n');
+    for (const host of ['localhost:5000', '127.0.0.1', '[::1]:8080', 'app.localhost']) {
+      expect(isLocalHost(host), host).toBe(true);
+    }
+    expect(
+      ['attacker.example', 'localhost.evil.com', '127.0.0.1.nip.io', ''].some(isLocalHost),
+    ).toBe(false);
+  });
+
+  it('reads source only for real frames, not for lines the error message forged', async () => {
+    const app: App = (environ) => {
+      throw new Error(`no such item: ${decodeURIComponent(environ.QUERY_STRING)}`);
+    };
+    const forged = encodeURIComponent('x\n    at evil (/etc/hostname:1:1)');
+    const res = await new Client(debugPage(app)).get(`/item?${forged}`);
+    expect(res.statusCode).toBe(500);
+    expect(res.text()).toContain('at evil (/etc/hostname:1:1)'); // shown, as the message
+    expect(res.text()).not.toMatch(/<div class="frame"><code>at evil/);
+    expect(res.text()).toMatch(/<div class="frame"><code>at /); // the real frames are there
+  });
+
+  it('renders a thrown value that cannot be made a string', async () => {
+    const res = await new Client(
+      debugPage(() => {
+        throw Object.create(null);
+      }),
+    ).get('/');
+    expect(res.header('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.text()).toContain('non-Error thrown: [object Object]');
   });
 
   it('catches an error raised while iterating, before any body, and closes the iterable', async () => {

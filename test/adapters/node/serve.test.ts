@@ -311,6 +311,29 @@ describe('serve', () => {
     ]);
   });
 
+  it('answers two Host lines, or a Host that is not one, with 400 (RFC 9112 §3.2)', async () => {
+    let called = 0;
+    routes['/host'] = (_environ, startResponse) => {
+      called++;
+      startResponse('204 No Content', []);
+      return [];
+    };
+    for (const hosts of [
+      'Host: a.example\r\nHost: b.example:81',
+      'Host: a b/c@d',
+      'Host: x:99999999999',
+    ]) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.write(`GET /host HTTP/1.1\r\n${hosts}\r\n\r\n`);
+      let reply = '';
+      for await (const chunk of socket) reply += String(chunk);
+      expect(reply, hosts).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    }
+    expect(called).toBe(0);
+    const fine = await send(`${server.url}/host`, { headers: { Host: 'example.test:8080' } });
+    expect(fine.statusCode).toBe(204);
+  });
+
   it('drops a #fragment a raw client sent in the request-target', async () => {
     for (const target of ['/frag/p#x', '/frag/p?q=1#x?y']) {
       const socket = connect(server.port, '127.0.0.1');
