@@ -71,6 +71,14 @@ function httpProtocol(value: unknown): string | undefined {
   return typeof value === 'string' && /^HTTP\/\d(?:\.\d)?$/.test(value) ? value : undefined;
 }
 
+/**
+ * Cookie repeats joined with `; ` (SPEC §2): some runtimes' Headers (workerd) join them with `, `,
+ * which cannot occur inside a cookie (RFC 6265's cookie-octet excludes the comma).
+ */
+function cookieLine(value: string): string {
+  return value.includes(', ') ? value.replaceAll(', ', '; ') : value;
+}
+
 function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: string): Environ {
   // Request.url is already serialized by the URL parser (absolute, no credentials, default port
   // dropped), so slicing it is safe and avoids building a URL object per request.
@@ -120,7 +128,7 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
   let lengthHeader: string | null = null;
   headers.forEach((value, name) => {
     if (name === 'content-length') lengthHeader = value;
-    else addHeader(environ, name, value);
+    else addHeader(environ, name, name === 'cookie' ? cookieLine(value) : value);
   });
   const length = contentLength(lengthHeader);
   if (length !== undefined) environ.CONTENT_LENGTH = String(length);
@@ -135,27 +143,66 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
 // Outgoing (runner ⇒ Response)
 // ---------------------------------------------------------------------------------------------
 
+const ignore = () => {};
+
 /**
- * Settles when the client has gone: the request's signal aborts when the runtime sees the
- * connection close (Deno, Bun, Node's servers; Workers with request signals enabled).
+ * Calls `leave` once when the client has gone (at once if it already has) and returns what stops
+ * watching. The request's signal aborts when the runtime sees the connection close (Deno, Bun,
+ * Node's servers; Workers with the `enable_request_signal` flag); without one, nothing is known.
  */
-function aborted(request: Request): Promise<void> {
+function watchClient(request: Request, leave: () => void): () => void {
   const signal = request.signal as AbortSignal | undefined;
-  if (signal === undefined) return new Promise(() => {}); // a runtime without one: never known
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) =>
-    signal.addEventListener('abort', () => resolve(), { once: true }),
-  );
+  if (signal === undefined) return ignore;
+  if (signal.aborted) {
+    leave();
+    return ignore;
+  }
+  signal.addEventListener('abort', leave, { once: true });
+  return () => signal.removeEventListener('abort', leave);
+}
+
+/** A streamed body's call: the request (for its signal) and the platform's waitUntil. */
+interface StreamContext {
+  request: Request;
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+}
+
+/** Stops the app and runs its close(), handing the async part to waitUntil where there is one. */
+function stopApp(body: ResponseBodyIterator, waitUntil: StreamContext['waitUntil']): void {
+  const stopping = body.return();
+  if (waitUntil) waitUntil(stopping);
+  else stopping.catch(ignore); // close() errors are logged by the runner
 }
 
 /**
  * A body the platform pulls: one chunk from the app per pull (a high-water mark of 0 keeps the
- * app from running ahead of a slow client); a cancel stops the app and runs its close().
+ * app from running ahead of a slow client). A cancel, or the client leaving while it streams
+ * (workerd never cancels a body on disconnect, but aborts the request's signal), stops the app
+ * and runs its close().
  */
-function bodyStream(first: Uint8Array, body: ResponseBodyIterator): ReadableStream<Uint8Array> {
+function bodyStream(
+  first: Uint8Array,
+  body: ResponseBodyIterator,
+  context: StreamContext,
+): ReadableStream<Uint8Array> {
   let head: Uint8Array | undefined = first;
+  let ended = false;
+  let unwatch = ignore;
+  const end = () => {
+    ended = true;
+    unwatch();
+  };
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        unwatch = watchClient(context.request, () => {
+          if (ended) return;
+          end();
+          stopApp(body, context.waitUntil);
+          // No one reads it any more; an errored body would make workerd log an uncaught AbortError.
+          controller.close();
+        });
+      },
       async pull(controller) {
         if (head !== undefined) {
           controller.enqueue(head);
@@ -164,19 +211,45 @@ function bodyStream(first: Uint8Array, body: ResponseBodyIterator): ReadableStre
         }
         try {
           const step = await body.next();
-          if (step.done) controller.close();
-          else controller.enqueue(step.value);
+          if (ended) return; // the client left while the app worked on this chunk
+          if (step.done) {
+            end();
+            controller.close();
+          } else controller.enqueue(step.value);
         } catch (error) {
+          if (ended) return;
+          end();
           // The runner has logged it and run close(); the client sees an aborted body.
           controller.error(error);
         }
       },
       async cancel() {
+        end();
         await body.return();
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+/** Workers' `FixedLengthStream`: a pass-through that makes the runtime send a Content-Length. */
+type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
+
+/**
+ * The streamed body with the app's Content-Length on the wire where the runtime can do that
+ * (Workers sends a plain stream chunked, so a client could not tell a cut body from a whole one).
+ */
+function withDeclaredLength(
+  stream: ReadableStream<Uint8Array>,
+  headers: ResponseHead['headers'],
+): ReadableStream<Uint8Array> {
+  const FixedLength = (globalThis as { FixedLengthStream?: FixedLengthStreamClass })
+    .FixedLengthStream;
+  if (FixedLength === undefined) return stream;
+  // The runner has checked the header (digits, one value) and holds the body to that length.
+  const declared = getHeader(headers, 'content-length');
+  if (declared === undefined) return stream;
+  return stream.pipeThrough(new FixedLength(Number(declared)));
 }
 
 function toResponse(
@@ -199,14 +272,18 @@ function unrepresentable(environ: Environ, problem: string, body: ResponseBodyIt
 }
 
 /** The Response for the runner's result; synchronous unless the body has to be pulled. */
-function respond(environ: Environ, response: StreamedResponse): Response | Promise<Response> {
+function respond(
+  environ: Environ,
+  response: StreamedResponse,
+  context: StreamContext,
+): Response | Promise<Response> {
   if (statusForbidsBody(response.statusCode) || environ.REQUEST_METHOD === 'HEAD') {
     // The runner has already stopped the app and closed it: there is nothing to send.
     return toResponse(response, null);
   }
   // Most apps answer with a list: the runner then has the whole body, sent with a known length.
   const { complete, completeText } = response;
-  if (complete === undefined) return respondStreaming(response);
+  if (complete === undefined) return respondStreaming(response, context);
   if (complete.byteLength === 0) return toResponse(response, null);
   // The app's own string is the cheaper body (Node's fetch copies bytes twice), but fetch labels
   // a string text/plain when there is no Content-Type: then the bytes go, unlabelled.
@@ -215,11 +292,20 @@ function respond(environ: Environ, response: StreamedResponse): Response | Promi
   return toResponse(response, asText ? completeText : complete);
 }
 
-async function respondStreaming(response: StreamedResponse): Promise<Response> {
+async function respondStreaming(
+  response: StreamedResponse,
+  context: StreamContext,
+): Promise<Response> {
   const { body } = response;
   const first = await body.next();
   if (first.done) return toResponse(response, null);
-  return toResponse(response, bodyStream(first.value, body));
+  const stream = withDeclaredLength(bodyStream(first.value, body, context), response.headers);
+  try {
+    return toResponse(response, stream);
+  } catch (error) {
+    stream.cancel().catch(ignore); // stops watching the client; the caller answers with a 500
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,16 +335,27 @@ export function fetchHandler<Env = unknown>(
   const debug = options.debug === true;
   return async (request, env, ctx) => {
     const environ = buildEnviron(request, env, ctx, basePath);
-    const gone = () => aborted(request);
-    const options =
-      ctx && typeof ctx.waitUntil === 'function'
-        ? { debug, gone, waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) }
-        : { debug, gone };
+    const context: StreamContext = {
+      request,
+      waitUntil:
+        ctx && typeof ctx.waitUntil === 'function'
+          ? (promise: Promise<unknown>) => ctx.waitUntil(promise)
+          : undefined,
+    };
+    let unwatch = ignore;
+    const gone = () =>
+      new Promise<void>((resolve) => {
+        unwatch = watchClient(request, resolve);
+      });
+    const options = context.waitUntil
+      ? { debug, gone, waitUntil: context.waitUntil }
+      : { debug, gone };
     const result = await runApp(app, environ, options);
+    unwatch(); // from here, only a streamed body watches the client
     const problem = notAnAnswer(result.statusCode);
     if (problem !== undefined) return unrepresentable(environ, problem, result.body);
     try {
-      const response = respond(environ, result);
+      const response = respond(environ, result, context);
       return response instanceof Promise ? await response : response;
     } catch (error) {
       return unrepresentable(

@@ -89,6 +89,16 @@ export function describeFetchAdapter(runtime: string): void {
         expect(environ['wsgi.run_once']).toBe(false);
       });
 
+      it('joins two Cookie lines with "; ", not the ", " of Headers', async () => {
+        const { app, seen } = environApp();
+        const headers = new Headers([
+          ['Cookie', 'a=1'],
+          ['Cookie', 'b=2; c=3'],
+        ]);
+        await fetchHandler(app)(new Request('http://example.com/', { headers }));
+        expect(seen[0]!.HTTP_COOKIE).toBe('a=1; b=2; c=3');
+      });
+
       it('uses the scheme default port, / for an empty path and no fragment', async () => {
         const { app, seen } = environApp();
         await fetchHandler(app)(new Request('http://example.com#top'));
@@ -330,6 +340,84 @@ export function describeFetchAdapter(runtime: string): void {
         expect(closes).toBe(1);
       });
 
+      it('stops the app and runs close() once when the request is aborted mid-body', async () => {
+        // workerd never cancels a body when the client leaves; it aborts the request's signal.
+        for (const withCtx of [false, true]) {
+          let closes = 0;
+          let pulls = 0;
+          const waited: Promise<unknown>[] = [];
+          const ctx = { waitUntil: (promise: Promise<unknown>) => void waited.push(promise) };
+          const app: App = (_environ, startResponse) => {
+            startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
+            return {
+              [Symbol.asyncIterator]: () => ({
+                // The first event at once, then nothing: an idle stream waiting for news.
+                next: () =>
+                  pulls++ === 0
+                    ? Promise.resolve({ done: false, value: 'data: hello\n\n' })
+                    : new Promise<IteratorResult<string>>(() => {}),
+              }),
+              close: () => void closes++,
+            } as AppIterable;
+          };
+          const controller = new AbortController();
+          const request = new Request('http://example.com/events', { signal: controller.signal });
+          const res = await fetchHandler(app)(request, {}, withCtx ? ctx : undefined);
+          const reader = res.body!.getReader();
+          expect(dec.decode((await reader.read()).value)).toBe('data: hello\n\n');
+          const pending = reader.read(); // the app is asked for more and has nothing yet
+          await tick(10);
+          expect(closes).toBe(0);
+          controller.abort();
+          await until(() => closes > 0);
+          expect((await pending).done).toBe(true);
+          await tick(10);
+          expect(closes).toBe(1);
+          expect(waited.length > 0).toBe(withCtx);
+          await Promise.all(waited);
+        }
+      });
+
+      it('stops watching the request once the body has ended, and closes once', async () => {
+        let closes = 0;
+        const app: App = (_environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          return {
+            async *[Symbol.asyncIterator]() {
+              await tick(1); // the runner watches the client while it waits for this chunk
+              yield 'a';
+              await tick(1);
+              yield 'b';
+            },
+            close: () => void closes++,
+          } as AppIterable;
+        };
+        const controller = new AbortController();
+        const request = new Request('http://example.com/', { signal: controller.signal });
+        // Counts the abort listeners still attached to the request's signal.
+        const listeners = new Set<unknown>();
+        const signal = request.signal as unknown as {
+          addEventListener(type: string, listener: unknown, options?: unknown): void;
+          removeEventListener(type: string, listener: unknown, options?: unknown): void;
+        };
+        const add = signal.addEventListener.bind(signal);
+        const remove = signal.removeEventListener.bind(signal);
+        signal.addEventListener = (type, listener, options) => {
+          if (type === 'abort') listeners.add(listener);
+          add(type, listener, options);
+        };
+        signal.removeEventListener = (type, listener, options) => {
+          if (type === 'abort') listeners.delete(listener);
+          remove(type, listener, options);
+        };
+        const res = await fetchHandler(app)(request);
+        expect(await res.text()).toBe('ab');
+        expect(listeners.size).toBe(0);
+        controller.abort();
+        await tick(10);
+        expect(closes).toBe(1);
+      });
+
       it('delivers the first chunk before the app has finished', async () => {
         let finished = false;
         let release!: () => void;
@@ -400,6 +488,52 @@ export function describeFetchAdapter(runtime: string): void {
         expect(await res.text()).toBe('ab');
         checked.assertClosed();
         expect(checked.violations).toEqual([]);
+      });
+
+      it("puts the app's Content-Length on a streamed body through FixedLengthStream", async () => {
+        // Workers has FixedLengthStream (without it a streamed body goes chunked); elsewhere a
+        // pass-through stands in, to see what the adapter asks of it.
+        const Real = (globalThis as { FixedLengthStream?: new (n: number) => TransformStream })
+          .FixedLengthStream;
+        const lengths: number[] = [];
+        vi.stubGlobal('FixedLengthStream', function recorded(length: number) {
+          lengths.push(length);
+          return Real ? new Real(length) : new TransformStream();
+        });
+        const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+        try {
+          const app: App = (environ, startResponse) => {
+            const declared = environ.PATH_INFO !== '/chunked';
+            startResponse('200 OK', [
+              ['Content-Type', 'text/plain'],
+              ...(declared ? ([['Content-Length', '11']] as [string, string][]) : []),
+            ]);
+            return (async function* () {
+              yield 'hello ';
+              await tick(1);
+              if (environ.PATH_INFO === '/cut') throw new Error('cut mid-body');
+              yield 'world';
+            })() as AppIterable;
+          };
+          const handle = fetchHandler(app);
+          const res = await handle(new Request('http://example.com/'));
+          expect(res.headers.get('content-length')).toBe('11');
+          expect(await res.text()).toBe('hello world');
+          expect(lengths).toEqual([11]);
+
+          const chunked = await handle(new Request('http://example.com/chunked'));
+          expect(await chunked.text()).toBe('hello world');
+          const head = await handle(new Request('http://example.com/', { method: 'HEAD' }));
+          expect(head.body).toBeNull();
+          expect(lengths).toEqual([11]);
+
+          const cut = await handle(new Request('http://example.com/cut'));
+          await expect(cut.text()).rejects.toBeDefined();
+          expect(lengths).toEqual([11, 11]);
+        } finally {
+          log.mockRestore();
+          vi.unstubAllGlobals();
+        }
       });
 
       it('hands an async close() to ctx.waitUntil instead of holding the body', async () => {
