@@ -7,6 +7,7 @@
  */
 import { ProtocolError } from '../core/errors.js';
 import { isFieldValue, isHopByHop, isStatusLine, isToken } from '../core/headers.js';
+import { statusForbidsBody } from '../core/status.js';
 import type {
   App,
   AppIterable,
@@ -282,7 +283,7 @@ function checkStatusAndHeaders(status: unknown, headers: unknown, check: Check):
     if (name.toLowerCase() === 'content-type') contentType = true;
     if (name.toLowerCase() === 'content-length') declaredLength = Number(value);
   }
-  if (code < 200 || code === 204 || code === 205 || code === 304) {
+  if (statusForbidsBody(code)) {
     check(!contentType, `a ${code} response must not have a Content-Type`);
     return false;
   }
@@ -313,7 +314,7 @@ function checkBodyAllowed(
 ): void {
   const empty = typeof chunk === 'string' ? chunk === '' : chunk.byteLength === 0;
   if (empty) return;
-  const bodiless = code === 204 || code === 205 || code === 304;
+  const bodiless = code >= 200 && statusForbidsBody(code); // a 1xx is refused on its own
   check(!bodiless, `a ${code} response must not have a body`);
   check(bodiless || !untyped, `a ${code} response with a body must have a Content-Type`);
 }
