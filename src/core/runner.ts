@@ -126,6 +126,21 @@ function iterableSource(result: unknown): Source {
   );
 }
 
+/**
+ * The app's header list with each pair copied, so that what was checked is what is sent: the app
+ * keeps its own list and pairs, and may change them after startResponse. A malformed list or
+ * pair is kept as it is, for checkHeaders to refuse.
+ */
+function ownPairs(headers: unknown): Header[] {
+  if (!Array.isArray(headers)) return headers as Header[];
+  const copy: Header[] = new Array(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const pair: unknown = headers[i];
+    copy[i] = Array.isArray(pair) && pair.length === 2 ? [pair[0], pair[1]] : (pair as Header);
+  }
+  return copy;
+}
+
 /** One call of an app: the startResponse/write state machine and close() bookkeeping. */
 class Exchange {
   head: ResponseHead | undefined;
@@ -146,6 +161,8 @@ class Exchange {
   #closed = false;
   /** Set when close() (or ending the iteration early) failed; the error is already logged. */
   closeFailure: { error: unknown } | undefined;
+  /** Resolves the promise of {@link written} at the app's next write(). */
+  #wake: ((value: typeof WRITTEN) => void) | undefined;
   readonly environ: Environ;
   readonly options: RunOptions;
 
@@ -161,8 +178,8 @@ class Exchange {
       throw new ProtocolError('startResponse was called a second time without excInfo');
     }
     const { code, reason } = parseStatus(status);
-    checkHeaders(headers);
-    const head: Header[] = headers.slice();
+    const head = ownPairs(headers);
+    checkHeaders(head);
     this.#bodiless = statusForbidsBody(code) || this.environ.REQUEST_METHOD === 'HEAD';
     this.#declaredLength = -1;
     let length: number | undefined;
@@ -198,7 +215,24 @@ class Exchange {
     if (this.head === undefined) throw new ProtocolError('write() was called before startResponse');
     if (this.finished) throw new ProtocolError('write() was called after the response ended');
     this.push(chunk);
+    const wake = this.#wake;
+    if (wake !== undefined && this.chunks.length > 0) {
+      this.#wake = undefined;
+      wake(WRITTEN);
+    }
   };
+
+  /**
+   * Settles at the app's next write() of body bytes, at once if some are waiting: raced against
+   * whatever the app is doing, so that written output goes out while it works (PEP 3333: a
+   * server must not delay a block the app has written).
+   */
+  written(): Promise<typeof WRITTEN> {
+    if (this.chunks.length > 0) return Promise.resolve(WRITTEN);
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
 
   /** Takes one chunk from the app (yielded or written). */
   push(chunk: unknown): void {
@@ -421,7 +455,14 @@ export async function runApp(
   let source: Source | undefined;
   try {
     const value = app(environ, exchange.startResponse);
-    result = isThenable(value) ? await value : value;
+    if (isThenable(value)) {
+      // The app may write() while it works on its result: then the head is due before the result.
+      const settled = await Promise.race([value, exchange.written()]);
+      if (settled === WRITTEN) return streaming(exchange, new ResponseBody(exchange, value));
+      result = settled;
+    } else {
+      result = value;
+    }
     if (Array.isArray(result)) {
       // A list is complete already: take it whole, so the adapter can send it with a known length.
       for (let i = 0; i < result.length && !exchange.stop; i++) exchange.push(result[i]);
@@ -432,25 +473,23 @@ export async function runApp(
     let gone: PromiseLike<unknown> | undefined;
     // Pull until the head is due: the first non-empty chunk, or the end of the body.
     while (exchange.chunks.length === 0 && !exchange.stop) {
-      let step = source.next();
+      let step: Step | Promise<Step> | typeof WRITTEN = source.next();
       if (isThenable(step)) {
         if (options.gone) gone ??= options.gone();
-        step = await (gone ? untilGone(step, gone) : step);
+        const pending = step;
+        step = await Promise.race(
+          gone ? [pending, exchange.written(), untilGone(gone)] : [pending, exchange.written()],
+        );
+        if (step === WRITTEN) {
+          return streaming(exchange, new ResponseBody(exchange, result, source, pending));
+        }
       }
       if (step === GONE) return await abandoned(exchange, result, source);
       if (step.done) return await completed(exchange, result, source, false);
       exchange.push(step.value);
     }
     if (exchange.stop) return await completed(exchange, result, source, true);
-    exchange.text = undefined; // the body streams from here: no need to keep it as text too
-    const head = exchange.head!;
-    return {
-      status: head.status,
-      statusCode: head.statusCode,
-      reason: head.reason,
-      headers: head.headers,
-      body: new ResponseBody(exchange, result, source),
-    };
+    return streaming(exchange, new ResponseBody(exchange, result, source));
   } catch (error) {
     const closing = exchange.close(result, source, true);
     if (closing) await closing;
@@ -461,10 +500,26 @@ export async function runApp(
 /** The step that stands for "the client has gone" while the app works on its first chunk. */
 const GONE: Step = { done: true };
 
-function untilGone(step: PromiseLike<Step>, gone: PromiseLike<unknown>): Promise<Step> {
+/** What a race against the app settles to when it has written body bytes meanwhile. */
+const WRITTEN: unique symbol = Symbol('written');
+
+function untilGone(gone: PromiseLike<unknown>): Promise<Step> {
   // However `gone` settles, it means the same: no one is left to answer.
   const left = () => GONE;
-  return Promise.race([step, Promise.resolve(gone).then(left, left)]);
+  return Promise.resolve(gone).then(left, left);
+}
+
+/** The head is due and the body goes on: the response that streams the rest. */
+function streaming(exchange: Exchange, body: ResponseBody): StreamedResponse {
+  exchange.text = undefined; // the body streams from here: no need to keep it as text too
+  const head = exchange.head!;
+  return {
+    status: head.status,
+    statusCode: head.statusCode,
+    reason: head.reason,
+    headers: head.headers,
+    body,
+  };
 }
 
 /** The app closed early because no one is left to answer; the adapter sends nothing. */
@@ -528,17 +583,31 @@ async function* onlyChunk(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
   if (chunk.byteLength > 0) yield chunk;
 }
 
-/** The rest of a streamed body: chunks already produced, then whatever the app yields next. */
+/**
+ * The rest of a streamed body: chunks already produced, then whatever the app writes or yields
+ * next. While the app works (on its result, or on its next chunk), what it writes goes out.
+ */
 class ResponseBody implements ResponseBodyIterator {
   #exchange: Exchange;
   #result: AppIterable | undefined;
   #source: Source | undefined;
+  /** The app's result, while the app has written but not yet returned. */
+  #pendingResult: PromiseLike<AppIterable> | undefined;
+  /** A step asked of the source that had not settled when a write() came first. */
+  #pendingStep: PromiseLike<Step> | undefined;
   #index = 0;
 
-  constructor(exchange: Exchange, result: AppIterable | undefined, source: Source | undefined) {
+  constructor(
+    exchange: Exchange,
+    result: AppIterable | PromiseLike<AppIterable> | undefined,
+    source?: Source,
+    pendingStep?: PromiseLike<Step>,
+  ) {
     this.#exchange = exchange;
-    this.#result = result;
+    if (isThenable(result)) this.#pendingResult = result as PromiseLike<AppIterable>;
+    else this.#result = result;
     this.#source = source;
+    this.#pendingStep = pendingStep;
   }
 
   [Symbol.asyncIterator](): this {
@@ -555,11 +624,29 @@ class ResponseBody implements ResponseBodyIterator {
       }
       exchange.chunks.length = 0;
       this.#index = 0;
+      const pendingResult = this.#pendingResult;
       const source = this.#source;
-      if (source === undefined) return { done: true, value: undefined };
+      if (pendingResult === undefined && source === undefined)
+        return { done: true, value: undefined };
       try {
-        let step = source.next();
-        if (isThenable(step)) step = await step;
+        if (pendingResult !== undefined) {
+          const settled = await Promise.race([pendingResult, exchange.written()]);
+          if (settled === WRITTEN) continue;
+          this.#pendingResult = undefined;
+          this.#result = settled;
+          this.#source = iterableSource(settled);
+          continue;
+        }
+        let step: Step | PromiseLike<Step> | typeof WRITTEN = this.#pendingStep ?? source!.next();
+        this.#pendingStep = undefined;
+        if (isThenable(step)) {
+          const pending = step;
+          step = await Promise.race([pending, exchange.written()]);
+          if (step === WRITTEN) {
+            this.#pendingStep = pending;
+            continue;
+          }
+        }
         if (step.done) {
           this.#source = undefined;
           exchange.end();
@@ -575,6 +662,8 @@ class ResponseBody implements ResponseBodyIterator {
         }
       } catch (error) {
         this.#source = undefined;
+        this.#pendingResult = undefined;
+        this.#pendingStep = undefined;
         exchange.chunks.length = 0;
         exchange.log(error);
         const closing = exchange.close(this.#result, source, true);
@@ -586,10 +675,24 @@ class ResponseBody implements ResponseBodyIterator {
 
   /** The client went away: stop the app and run its close(). */
   async return(): Promise<IteratorResult<Uint8Array>> {
-    const source = this.#source;
+    const exchange = this.#exchange;
+    let source = this.#source;
+    const pendingResult = this.#pendingResult;
     this.#source = undefined;
-    this.#exchange.chunks.length = 0;
-    const closing = this.#exchange.close(this.#result, source, source !== undefined);
+    this.#pendingResult = undefined;
+    this.#pendingStep = undefined;
+    exchange.chunks.length = 0;
+    exchange.finished = true; // a write() from here on throws in the app
+    if (pendingResult !== undefined) {
+      // The app has written but not returned yet: its result is closed when it comes.
+      try {
+        this.#result = await pendingResult;
+        source = iterableSource(this.#result);
+      } catch (error) {
+        exchange.log(error);
+      }
+    }
+    const closing = exchange.close(this.#result, source, source !== undefined);
     if (closing) await closing;
     return { done: true, value: undefined };
   }

@@ -243,6 +243,118 @@ describe('runner: write()', () => {
   });
 });
 
+describe('runner: write() while the app works (PEP 3333: written blocks are not delayed)', () => {
+  /** A promise the test settles, and whether it has been. */
+  function gate<T = void>() {
+    let open!: (value: T) => void;
+    let fail!: (error: unknown) => void;
+    const promise = new Promise<T>((resolve, reject) => {
+      open = resolve;
+      fail = reject;
+    });
+    return { promise, open, fail };
+  }
+  const next = (response: StreamedResponse) => response.body.next();
+
+  it('the head and what was written go out before the app returns', async () => {
+    const working = gate();
+    let write!: (chunk: string) => void;
+    const app: App = async (_, start) => {
+      write = start('200 OK', TEXT);
+      write('progress\n');
+      await working.promise;
+      write('more\n');
+      return ['done\n'];
+    };
+    const response = await runApp(app, buildEnviron());
+    expect([response.statusCode, response.complete]).toEqual([200, undefined]);
+    expect(fromUtf8((await next(response)).value!)).toBe('progress\n');
+    const pending = next(response);
+    working.open();
+    expect(fromUtf8((await pending).value!)).toBe('more\n');
+    expect(fromUtf8((await next(response)).value!)).toBe('done\n');
+    expect((await next(response)).done).toBe(true);
+  });
+
+  it('a write() while a generator awaits its next chunk goes out at once', async () => {
+    const working = gate();
+    const closed = closeCounter();
+    const app: App = (_, start) =>
+      closed.wrap(
+        (async function* () {
+          const write = start('200 OK', TEXT);
+          yield 'a';
+          write('b');
+          await working.promise;
+          yield 'c';
+        })(),
+      );
+    const response = await runApp(app, buildEnviron());
+    expect(fromUtf8((await next(response)).value!)).toBe('a');
+    expect(fromUtf8((await next(response)).value!)).toBe('b');
+    working.open();
+    expect(fromUtf8((await next(response)).value!)).toBe('c');
+    expect((await next(response)).done).toBe(true);
+    expect(closed.counter.closes).toBe(1);
+  });
+
+  it('the first write() of a generator that then awaits sends the head', async () => {
+    const working = gate();
+    const app: App = (_, start) =>
+      (async function* () {
+        start('200 OK', TEXT)('early');
+        await working.promise;
+        yield 'late';
+      })();
+    const response = await runApp(app, buildEnviron());
+    expect(fromUtf8((await next(response)).value!)).toBe('early');
+    working.open();
+    expect(fromUtf8((await next(response)).value!)).toBe('late');
+    expect((await next(response)).done).toBe(true);
+  });
+
+  it('an app that writes and returns at once is still sent whole, with its length', async () => {
+    const response = await runApp(async (_, start) => {
+      start('200 OK', TEXT)('a');
+      return ['b'];
+    }, buildEnviron());
+    expect(fromUtf8(response.complete!)).toBe('ab');
+  });
+
+  it('an app that fails after writing ends the body with its error, logged', async () => {
+    const working = gate();
+    const { environ, log } = environWithLog();
+    const response = await runApp(async (_, start) => {
+      start('200 OK', TEXT)('partial');
+      await working.promise;
+      throw new Error('late failure');
+    }, environ);
+    expect(fromUtf8((await next(response)).value!)).toBe('partial');
+    const pending = next(response);
+    working.open();
+    await expect(pending).rejects.toThrow('late failure');
+    expect(log.join('\n')).toMatch(/late failure/);
+  });
+
+  it('the client leaving before the app returns closes its result once it comes', async () => {
+    const working = gate<AppIterable>();
+    const closed = closeCounter();
+    let write!: (chunk: string) => void;
+    const response = await runApp((_, start) => {
+      write = start('200 OK', TEXT);
+      write('x');
+      return working.promise;
+    }, buildEnviron());
+    expect(fromUtf8((await next(response)).value!)).toBe('x');
+    const stopping = response.body.return();
+    // What the app writes after that is refused, which tells it no one is listening.
+    expect(() => write('y')).toThrow(/after the response ended/);
+    working.open(closed.wrap(['never sent']));
+    await stopping;
+    expect(closed.counter.closes).toBe(1);
+  });
+});
+
 describe('runner: status and header validation', () => {
   const cases: [string, string, [string, string][], RegExp][] = [
     ['a status without a reason', '200', TEXT, /three digits/],
@@ -293,6 +405,27 @@ describe('runner: status and header validation', () => {
       }
     });
   }
+
+  it('sends the headers it checked, whatever the app does to its list afterwards', async () => {
+    const { buffered, streamed } = await both((_, start) => {
+      const headers: [string, string][] = [
+        ['Content-Type', 'text/plain'],
+        ['X-A', 'ok'],
+      ];
+      start('200 OK', headers);
+      headers[0]![0] = 'Transfer-Encoding';
+      headers[0]![1] = 'chunked';
+      headers[1]![1] = 'ok\r\nInjected: 1';
+      headers.push(['Connection', 'close']);
+      return ['x'];
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.headers).toEqual([
+        ['Content-Type', 'text/plain'],
+        ['X-A', 'ok'],
+      ]);
+    }
+  });
 
   it('accepts a tab and Latin-1 in header values and reason phrases', async () => {
     const { buffered, streamed } = await both((_, start) => {

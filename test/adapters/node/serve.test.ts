@@ -98,6 +98,22 @@ describe('serve', () => {
     expect(environ.HTTP_HOST).toBe('example.test:81');
   });
 
+  it('takes SERVER_PORT from Host, else X-Forwarded-Port, else the default (SPEC §2)', async () => {
+    const portFor = async (headers: string) => {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.write(`GET / HTTP/1.0\r\n${headers}\r\n`);
+      for await (const _ of socket);
+      return seen.at(-1)!.SERVER_PORT;
+    };
+    expect(await portFor('Host: example.test\r\nX-Forwarded-Port: 8443\r\n')).toBe('8443');
+    expect(await portFor('Host: example.test:81\r\nX-Forwarded-Port: 8443\r\n')).toBe('81');
+    expect(await portFor('Host: example.test\r\n')).toBe('80');
+    // Two values say nothing certain: the default stands.
+    expect(
+      await portFor('Host: example.test\r\nX-Forwarded-Port: 1\r\nX-Forwarded-Port: 2\r\n'),
+    ).toBe('80');
+  });
+
   it('builds environ from the request (SPEC §2, §6)', async () => {
     const res = await send(`${server.url}/caf%C3%A9/a%2Fb?x=%20y&z`, {
       headers: { 'X-Thing': 'one', Cookie: 'a=1', 'Content-Type': 'text/plain' },
@@ -163,6 +179,23 @@ describe('serve', () => {
       firstArrived.resolve();
     }
     expect(pieces).toEqual(['first;', 'second']);
+  });
+
+  it('sends what the app write()s while it is still working on its result', async () => {
+    const firstArrived = deferred();
+    routes['/progress'] = async (_environ, startResponse) => {
+      const write = startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      write('working;');
+      await firstArrived.promise; // the app returns only once the client has what it wrote
+      return ['done'];
+    };
+    const res = await send(`${server.url}/progress`);
+    const pieces: string[] = [];
+    for await (const chunk of res) {
+      pieces.push(String(chunk));
+      firstArrived.resolve();
+    }
+    expect(pieces).toEqual(['working;', 'done']);
   });
 
   it('closes the app when the client disconnects mid-stream', async () => {
