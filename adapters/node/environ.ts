@@ -88,9 +88,12 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
     absolute?.host ||
     req.headers.host ||
     `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`;
+  const forwardedPort = req.headers['x-forwarded-port'];
   const [serverName, serverPort] = splitHost(
     host,
     absolute ? (absolute.protocol === 'https:' ? 'https' : 'http') : scheme,
+    // SPEC §2: Host's port, else X-Forwarded-Port (Node joins repeats, which splitHost refuses).
+    typeof forwardedPort === 'string' ? forwardedPort : undefined,
   );
   const contentLength = declaredLength(req);
   const environ = createEnviron({

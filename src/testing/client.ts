@@ -1,7 +1,13 @@
 import { concatBytes, fromUtf8 } from '../core/bytes.js';
 import { decodePath, encodePath } from '../core/environ.js';
 import { errorStream } from '../core/errors.js';
-import { runApp } from '../core/runner.js';
+import {
+  type BufferedResponse,
+  runApp,
+  type StreamedResponse,
+  unsendable,
+} from '../core/runner.js';
+import { notAnAnswer } from '../core/status.js';
 import type { App, Environ, Header } from '../core/types.js';
 import { CookieJar } from './cookies.js';
 import {
@@ -201,15 +207,25 @@ export class Client {
         environ.HTTP_COOKIE = environ.HTTP_COOKIE ? `${environ.HTTP_COOKIE}; ${fromJar}` : fromJar;
       }
     }
-    const response = await runApp(this.app, environ);
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of response.body) chunks.push(chunk);
+    let response: StreamedResponse | BufferedResponse = await runApp(this.app, environ);
+    let body: Uint8Array;
+    const problem = notAnAnswer(response.statusCode);
+    if (problem !== undefined) {
+      // As on every adapter: a 1xx cannot be the answer.
+      await response.body.return();
+      response = unsendable(environ, 'by any adapter', problem);
+      body = response.body;
+    } else {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of response.body) chunks.push(chunk);
+      body = concatBytes(chunks);
+    }
     environ['wsgi.errors'].flush();
     const result = new TestResponse(
       response.status,
       response.statusCode,
       response.headers,
-      concatBytes(chunks),
+      body,
       logged,
       { request: { method: hop.method, url }, history: [...history] },
     );

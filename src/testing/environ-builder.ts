@@ -151,11 +151,13 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   const headers = headerPairs(options.headers);
   let declaredLength: number | undefined;
   let contentType = options.contentType;
+  let forwardedPort: string | undefined;
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
     if (lower === 'host') host = value;
     else if (lower === 'content-length') declaredLength = Number(value);
     else if (lower === 'content-type') contentType ??= value;
+    else if (lower === 'x-forwarded-port') forwardedPort = value;
   }
 
   let body: InputSource;
@@ -172,7 +174,7 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
   }
 
   const contentLength = body instanceof Uint8Array ? body.byteLength : declaredLength;
-  const [serverName, serverPort] = splitHost(host, scheme);
+  const [serverName, serverPort] = splitHost(host, scheme, forwardedPort);
   const environ = createEnviron({
     method: options.method ?? 'GET',
     scheme,

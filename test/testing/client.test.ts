@@ -33,6 +33,13 @@ describe('buildEnviron', () => {
     expect(environ.REQUEST_URI).toBe('/caf%C3%A9/x%20y%2F?q=%C3%A9%20f&r=%26&z=%C3%BC');
   });
 
+  it('takes SERVER_PORT from Host, else X-Forwarded-Port, else the default (SPEC §2)', () => {
+    const port = (headers: Record<string, string>) => buildEnviron({ headers }).SERVER_PORT;
+    expect(port({ Host: 'example.com', 'X-Forwarded-Port': '8443' })).toBe('8443');
+    expect(port({ Host: 'example.com:81', 'X-Forwarded-Port': '8443' })).toBe('81');
+    expect(port({ Host: 'example.com', 'X-Forwarded-Port': 'x' })).toBe('80');
+  });
+
   it('takes a whole URL, an empty path as "/", and refuses a path without a leading "/"', () => {
     const environ = buildEnviron({ path: 'https://example.com:8443/x?y=1' });
     expect(environ).toMatchObject({
@@ -196,6 +203,21 @@ describe('Client', () => {
     }).get('/');
     expect(res.statusCode).toBe(500);
     expect(res.errors).toMatch(/kaboom/);
+  });
+
+  it('answers a 1xx, which no adapter can send as the answer, with a logged 500 and runs close()', async () => {
+    let closed = 0;
+    const res = await new Client((_environ, start) => {
+      start('103 Early Hints', [['Link', '</a.css>; rel=preload']]);
+      return Object.assign([], { close: () => void closed++ });
+    }).get('/early');
+    expect([res.statusCode, res.text(), res.header('link')]).toEqual([
+      500,
+      'Internal Server Error\n',
+      undefined,
+    ]);
+    expect(res.errors).toMatch(/GET \/early cannot be sent by any adapter: a 1xx status/);
+    expect(closed).toBe(1);
   });
 });
 
