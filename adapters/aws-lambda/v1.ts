@@ -94,11 +94,16 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
     // has it. A route may itself begin with the stage's name (stage `v1`, route `/v1/users`):
     // then `requestContext.path` is the stage followed by `path` (API Gateway may keep a trailing
     // slash there that `path` lost). An HTTP API (payload 1.0, `version: "1.0"`) puts a named
-    // stage in `path` itself, as it does in 2.0's `rawPath`.
+    // stage in `path` itself, as it does in 2.0's `rawPath`, but only on the execute-api domain:
+    // a custom domain's mapping leaves it out, and SAM local labels its REST events 1.0 too.
     const stage =
       typeof context.stage === 'string' && context.stage !== '$default' ? `/${context.stage}` : '';
     const contextPath = typeof context.path === 'string' ? context.path : '';
-    const stageInPath = stage !== '' && event.version === '1.0' && onBoundary(path, stage);
+    const stageInPath =
+      stage !== '' &&
+      event.version === '1.0' &&
+      onBoundary(path, stage) &&
+      str(context.domainName)?.includes('.execute-api.') === true;
     const stageInUrl =
       stageInPath ||
       (stage !== '' &&

@@ -519,6 +519,18 @@ describe('the request side', () => {
     expect(await at('/my/path', '$default')).toEqual(['', '/my/path', '/my/path']);
   });
 
+  it('payload 1.0 off the execute-api domain (SAM local, a custom domain) has no stage in path', async () => {
+    // SAM local labels its REST events 1.0 too; its stage is never in the URL.
+    const event = buildEvent('aws-v1', { path: '/v1/test', host: '127.0.0.1:3000', stage: 'v1' });
+    Object.assign(event, { version: '1.0' });
+    Object.assign(event.requestContext, { path: '/v1/test' });
+    const result = await handler(echoApp)(event);
+    const { environ } = JSON.parse(
+      Buffer.from(decodeResult('aws-v1', result).body).toString(),
+    ) as Echo;
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/v1/test']);
+  });
+
   it('v1: a route that begins with the stage name is found with a trailing slash too', async () => {
     const event = buildEvent('aws-v1', { path: '/v1/users', stage: 'v1' });
     event.requestContext.path = '/v1/v1/users/';
