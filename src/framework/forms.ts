@@ -96,17 +96,15 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number): n
 }
 
 /**
- * The content of a quoted parameter value. Browsers and fetch's FormData follow the HTML
- * standard (`"`, CR and LF as `%22`, `%0D`, `%0A`); other clients send RFC 9110 quoted-pairs
- * (`\"`, `\\`). Both are undone; any other backslash is kept, as browsers send it unescaped.
+ * The content of a quoted parameter value. Browsers, fetch's FormData, curl (since 7.81) and
+ * urllib3 follow the HTML standard: `"`, CR and LF as `%22`, `%0D`, `%0A`, and a backslash as it
+ * is. Older clients send RFC 9110's `\"` for a quote, which cannot be a browser's (its quotes are
+ * `%22`), so that is undone too; `\\` is not, since from a browser it is two backslashes.
  */
 function unquoteParam(quoted: string): string {
   return quoted
     .slice(1, -1)
-    .replace(
-      /\\([\\"])|%(22|0D|0A)/gi,
-      (code, escaped: string | undefined) => escaped ?? decodeURIComponent(code),
-    );
+    .replace(/\\"|%(22|0D|0A)/gi, (code) => (code === '\\"' ? '"' : decodeURIComponent(code)));
 }
 
 /** Parameters of a part's Content-Disposition: `form-data; name="a"; filename*=UTF-8''b`. */
