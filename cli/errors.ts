@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,12 +13,32 @@ export class UsageError extends Error {
 /** Thrown while evaluating the user's module (a syntax error, a failing top-level statement). */
 export class ModuleError extends Error {
   override name = 'ModuleError';
+  /** Where a syntax error is, when the error itself does not say: `file:line`, source, caret. */
+  readonly location: string | undefined;
   constructor(
     readonly file: string,
     override readonly cause: unknown,
+    resolved?: string,
   ) {
     super(`${file} failed to load`);
+    this.location = resolved === undefined ? undefined : syntaxLocation(cause, resolved);
   }
+}
+
+/**
+ * An ES module's SyntaxError carries no file or line (Node prints them only for the entry point),
+ * so `node --check` is asked where it is. When the module itself parses, the error is in one it
+ * imports, and the text says so.
+ */
+function syntaxLocation(error: unknown, file: string): string | undefined {
+  if (!(error instanceof SyntaxError) || (error.stack ?? '').includes(file)) return undefined;
+  const check = spawnSync(process.execPath, ['--check', file], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  if (check.status === 0) return `(in a module that ${file} imports)`;
+  const [where] = (check.stderr ?? '').split(/\n\s*\n/);
+  return where?.startsWith(file) ? where : undefined;
 }
 
 /** The message of anything thrown, on one line. */
@@ -32,7 +53,8 @@ export function oneLine(error: unknown): string {
  */
 export function describeFailure(error: unknown): string {
   if (error instanceof ModuleError) {
-    return `${error.message}:\n${userStack(error.cause)}`;
+    const where = error.location === undefined ? '' : `${error.location}\n`;
+    return `${error.message}:\n${where}${userStack(error.cause)}`;
   }
   return oneLine(error);
 }

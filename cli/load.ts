@@ -142,7 +142,7 @@ export async function loadApp(path: string | undefined, options: LoadOptions = {
         ? await tsxLoad(tsx, file, options)
         : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (error) {
-    throw new ModuleError(path!, error);
+    throw new ModuleError(path!, error, file);
   }
   const name = options.exportName ?? 'default';
   let app = namespace[name];

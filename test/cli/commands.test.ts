@@ -81,6 +81,21 @@ describe('tsgi help, version and errors', () => {
     expect(res.stderr).toMatch(/broken\.ts failed to load/);
     expect(res.stderr).toMatch(/Unexpected end of file/);
   });
+
+  it("says where an ES module's syntax error is, which Node's error leaves out", async () => {
+    const module = join(dir, 'broken.mjs');
+    writeFileSync(module, 'export default (_e, start) => {\n  return [ "x" ;\n};\n');
+    const res = await runCli(['request', module, 'GET', '/']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${module}:2\n  return [ "x" ;\n`);
+    expect(res.stderr).toMatch(/SyntaxError: Unexpected token ';'/);
+
+    const entry = join(dir, 'imports-broken.mjs');
+    writeFileSync(entry, "export { default } from './broken.mjs';\n");
+    const indirect = await runCli(['request', entry, 'GET', '/']);
+    expect(indirect.code).toBe(1);
+    expect(indirect.stderr).toContain(`(in a module that ${entry} imports)`);
+  });
 });
 
 describe('tsgi request', () => {
