@@ -125,11 +125,12 @@ function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: st
     multiprocess: true,
   });
   // Content-Length is caught in the same pass (Headers gives lower-case names, repeats joined).
+  // Iterated rather than forEach'd: Node's forEach runs the iterator and a callback per header.
   let lengthHeader: string | null = null;
-  headers.forEach((value, name) => {
+  for (const [name, value] of headers) {
     if (name === 'content-length') lengthHeader = value;
     else addHeader(environ, name, name === 'cookie' ? cookieLine(value) : value);
-  });
+  }
   const length = contentLength(lengthHeader);
   if (length !== undefined) environ.CONTENT_LENGTH = String(length);
   if (request.body !== null) environ['wsgi.input'] = createInput(request.body, length);
