@@ -12,7 +12,7 @@ const START = Date.now();
 /** A context shaped like the Node runtime's, for a function named `tsgi-local`. */
 export function localContext(): LambdaContext {
   const deadline = Date.now() + 30_000;
-  return {
+  const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: 'tsgi-local',
     functionVersion: '$LATEST',
@@ -23,6 +23,7 @@ export function localContext(): LambdaContext {
     logStreamName: `${new Date(START).toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]local`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
+  return context;
 }
 
 /** A JSON object from a file or `-` (stdin); a leading BOM is dropped. */

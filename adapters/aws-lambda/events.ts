@@ -242,6 +242,24 @@ function v1Event(
   const headers = forwarded(pairs, host, sourceIp);
   const params = queryPairs(query, true);
   const [body, base64] = bodyField(init, pairs, TEXTUAL);
+  // Built apart: the event's type holds only the fields the adapter reads.
+  const requestContext = {
+    resourceId: 'abc123',
+    resourcePath: '/{proxy+}',
+    httpMethod: method,
+    requestTime: new Date(NOW).toUTCString(),
+    // The stage is in the URL only on the execute-api domain.
+    path: host === domain ? `/${stage}${path}` : path,
+    accountId: '123456789012',
+    protocol: 'HTTP/1.1',
+    stage,
+    domainPrefix: API_ID,
+    requestTimeEpoch: NOW,
+    requestId: '00000000-0000-4000-8000-000000000001',
+    identity: { sourceIp, userAgent: headerValue(pairs, 'user-agent') ?? null, userArn: null },
+    domainName: host,
+    apiId: API_ID,
+  };
   return {
     resource: '/{proxy+}',
     path,
@@ -252,23 +270,7 @@ function v1Event(
     multiValueQueryStringParameters: params.length ? multi(params) : null,
     pathParameters: { proxy: path.slice(1) },
     stageVariables: null,
-    requestContext: {
-      resourceId: 'abc123',
-      resourcePath: '/{proxy+}',
-      httpMethod: method,
-      requestTime: new Date(NOW).toUTCString(),
-      // The stage is in the URL only on the execute-api domain.
-      path: host === domain ? `/${stage}${path}` : path,
-      accountId: '123456789012',
-      protocol: 'HTTP/1.1',
-      stage,
-      domainPrefix: API_ID,
-      requestTimeEpoch: NOW,
-      requestId: '00000000-0000-4000-8000-000000000001',
-      identity: { sourceIp, userAgent: headerValue(pairs, 'user-agent') ?? null, userArn: null },
-      domainName: host,
-      apiId: API_ID,
-    },
+    requestContext,
     body: body === '' ? null : body,
     isBase64Encoded: base64,
   };
@@ -302,30 +304,31 @@ function v2Event(
   const headers = single(url ? lower : lower.filter(([name]) => name !== 'cookie'), ',');
   const params = queryPairs(query, true);
   const [body, base64] = bodyField(init, pairs, TEXTUAL);
+  const requestContext = {
+    accountId: url ? 'anonymous' : '123456789012',
+    apiId: url ? domain.slice(0, domain.indexOf('.')) : API_ID,
+    domainName: host,
+    domainPrefix: host.slice(0, host.indexOf('.')),
+    http: {
+      method,
+      path: rawPath,
+      protocol: 'HTTP/1.1',
+      sourceIp,
+      userAgent: headerValue(pairs, 'user-agent') ?? '',
+    } as ApiGatewayV2Event['requestContext']['http'],
+    requestId: '00000000-0000-4000-8000-000000000002',
+    routeKey: '$default',
+    stage,
+    time: new Date(NOW).toUTCString(),
+    timeEpoch: NOW,
+  };
   const event: ApiGatewayV2Event = {
     version: '2.0',
     routeKey: '$default',
     rawPath,
     rawQueryString: query,
     headers,
-    requestContext: {
-      accountId: url ? 'anonymous' : '123456789012',
-      apiId: url ? domain.slice(0, domain.indexOf('.')) : API_ID,
-      domainName: host,
-      domainPrefix: host.slice(0, host.indexOf('.')),
-      http: {
-        method,
-        path: rawPath,
-        protocol: 'HTTP/1.1',
-        sourceIp,
-        userAgent: headerValue(pairs, 'user-agent') ?? '',
-      } as ApiGatewayV2Event['requestContext']['http'],
-      requestId: '00000000-0000-4000-8000-000000000002',
-      routeKey: '$default',
-      stage,
-      time: new Date(NOW).toUTCString(),
-      timeEpoch: NOW,
-    },
+    requestContext,
     isBase64Encoded: base64,
   };
   if (cookies.length > 0) event.cookies = cookies;
@@ -409,16 +412,17 @@ function edgeEvent(
       inputTruncated: false,
     };
   }
+  const config = {
+    distributionDomainName: domain,
+    distributionId: 'EDFDVBD6EXAMPLE',
+    eventType: init.eventType ?? 'viewer-request',
+    requestId: '4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==',
+  };
   return {
     Records: [
       {
         cf: {
-          config: {
-            distributionDomainName: domain,
-            distributionId: 'EDFDVBD6EXAMPLE',
-            eventType: init.eventType ?? 'viewer-request',
-            requestId: '4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==',
-          },
+          config,
           request,
         },
       },

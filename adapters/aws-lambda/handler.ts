@@ -22,7 +22,13 @@ import {
 } from './_common.js';
 import { alb } from './alb.js';
 import { edge, isResponseTrigger } from './edge.js';
-import type { LambdaContext, LambdaEvent, LambdaOptions, LambdaResult } from './types.js';
+import type {
+  LambdaContext,
+  LambdaEvent,
+  LambdaOptions,
+  LambdaResult,
+  LambdaResultFor,
+} from './types.js';
 import { v1 } from './v1.js';
 import { v2 } from './v2.js';
 
@@ -131,20 +137,26 @@ function finish(
  * ALB (single- and multi-value) and Lambda@Edge request triggers; the front end is recognised
  * from the event itself. The whole response is buffered; use {@link streamHandler} to stream.
  *
+ * The event type `E` is every event the handler serves; declared as one of `@types/aws-lambda`'s
+ * handler types, it is that type's event and the result is that front end's.
+ *
  * @example
  * ```ts
+ * import type { APIGatewayProxyHandlerV2 } from 'aws-lambda';
  * import { handler } from 'tsgi/aws-lambda';
  * import app from './app.js';
  *
  * export const main = handler(app, { basePath: '/api' });
+ * export const typed: APIGatewayProxyHandlerV2 = handler(app);
  * ```
  */
-export function handler(
+export function handler<E extends LambdaEvent = LambdaEvent>(
   app: App,
   options: LambdaOptions = {},
-): (event: LambdaEvent, context?: LambdaContext) => Promise<LambdaResult> {
+): (event: E, context?: LambdaContext) => Promise<LambdaResultFor<E>> {
   const settings = resolveSettings(options);
-  return async (event, context) => {
+  // The result is the front end's own: the kind is recognised from the event at run time.
+  return (async (event: LambdaEvent, context?: LambdaContext): Promise<LambdaResult> => {
     if (isWarmup(event)) return {};
     const kind = kindOf(event, settings);
     const request = requestFor(kind, event, context, settings);
@@ -153,5 +165,5 @@ export function handler(
     const problem = notAnAnswer(response.statusCode);
     if (problem !== undefined) response = unsendable(request, 'by Lambda', problem);
     return finish(kind, event, response, request.REQUEST_METHOD, settings);
-  };
+  }) as unknown as (event: E, context?: LambdaContext) => Promise<LambdaResultFor<E>>;
 }

@@ -1,6 +1,8 @@
 /**
  * The shapes of the Lambda events and results this adapter reads and writes, reduced to the fields
- * it uses. Declared here (not taken from `@types/aws-lambda`) so users need no extra package.
+ * it uses. Declared here (not taken from `@types/aws-lambda`) so users need no extra package; the
+ * types that package declares are accepted where these are (no index signatures, no literal
+ * `version`), and the handler can be declared as its handler types.
  *
  * @module
  */
@@ -34,9 +36,8 @@ export interface ApiGatewayV1Event {
     stage?: string;
     protocol?: string;
     domainName?: string;
-    identity?: Maybe<{ sourceIp?: Maybe<string>; userArn?: Maybe<string>; [key: string]: unknown }>;
+    identity?: Maybe<{ sourceIp?: Maybe<string>; userArn?: Maybe<string> }>;
     authorizer?: Maybe<V1Authorizer>;
-    [key: string]: unknown;
   };
   body?: Maybe<string>;
   isBase64Encoded?: boolean;
@@ -44,7 +45,8 @@ export interface ApiGatewayV1Event {
 
 /** API Gateway HTTP API event (payload 2.0), also the Lambda Function URL event. */
 export interface ApiGatewayV2Event {
-  version: '2.0';
+  /** `"2.0"`; typed as a string, as `@types/aws-lambda` has it. */
+  version: string;
   routeKey?: string;
   rawPath: string;
   rawQueryString?: string;
@@ -61,9 +63,7 @@ export interface ApiGatewayV2Event {
       jwt?: Maybe<{ claims?: Maybe<Record<string, unknown>> }>;
       iam?: Maybe<{ userArn?: Maybe<string> }>;
       lambda?: Maybe<Record<string, unknown>>;
-      [key: string]: unknown;
     }>;
-    [key: string]: unknown;
   };
   body?: Maybe<string>;
   isBase64Encoded?: boolean;
@@ -83,13 +83,13 @@ export interface AlbEvent {
 }
 
 /** CloudFront's header shape: lower-case name → list of `{ key, value }`. */
-export type EdgeHeaders = Record<string, { key?: string; value: string }[] | undefined>;
+export type EdgeHeaders = Record<string, { key?: string; value: string }[]>;
 
 /** Lambda@Edge viewer-request or origin-request event. */
 export interface EdgeEvent {
   Records: {
     cf: {
-      config: { distributionDomainName?: string; eventType?: string; [key: string]: unknown };
+      config: { distributionDomainName?: string; eventType?: string };
       request: {
         clientIp?: string;
         method: string;
@@ -102,7 +102,6 @@ export interface EdgeEvent {
           inputTruncated?: boolean;
           action?: string;
         }>;
-        [key: string]: unknown;
       };
     };
   }[];
@@ -166,11 +165,26 @@ export type LambdaResult =
   | EdgeResult
   | Record<string, never>;
 
+/**
+ * The result {@link handler} gives for events of type `E`: the one front end's result when `E`
+ * names it (as `@types/aws-lambda`'s handler types do), the union of all of them otherwise.
+ */
+export type LambdaResultFor<E> = LambdaEvent extends E
+  ? LambdaResult
+  : E extends EdgeEvent
+    ? EdgeResult
+    : E extends ApiGatewayV2Event
+      ? ApiGatewayV2Result
+      : E extends AlbEvent
+        ? AlbResult
+        : E extends ApiGatewayV1Event
+          ? ApiGatewayV1Result
+          : LambdaResult;
+
 /** The Lambda context, reduced to what tsgi reads; the whole object is in `environ['aws.context']`. */
 export interface LambdaContext {
   awsRequestId?: string;
   functionName?: string;
-  [key: string]: unknown;
 }
 
 /** Options for {@link handler} and {@link streamHandler}. */
