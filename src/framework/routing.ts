@@ -118,7 +118,7 @@ function compareKeys(a: readonly number[], b: readonly number[]): number {
  * @example
  * ```ts
  * const router = new Router<string>();
- * router.add('/users/<int:id>', 'user', { methods: ['GET'] });
+ * router.add('/users/<int:id>', 'user', { methods: ['GET'], name: 'user' });
  * router.match('GET', '/users/7'); // { kind: 'found', params: { id: 7 }, ... }
  * router.build('user', { id: 7, tab: 'posts' }); // '/users/7?tab=posts'
  * ```

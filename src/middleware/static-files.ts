@@ -80,7 +80,7 @@ export interface AssetsBinding {
  * export default {
  *   fetch(request, env, ctx) {
  *     const app = sharedData(inner, { '/static': assetsLoader(env.ASSETS) });
- *     return toFetchHandler(app)(request, env, ctx);
+ *     return fetchHandler(app)(request, env, ctx);
  *   },
  * };
  * ```
