@@ -223,14 +223,25 @@ class Exchange {
   };
 
   /**
-   * Settles at the app's next write() of body bytes, at once if some are waiting: raced against
-   * whatever the app is doing, so that written output goes out while it works (PEP 3333: a
-   * server must not delay a block the app has written).
+   * Waits for what the app is working on (its result, its next chunk), but settles with WRITTEN
+   * at its next write() of body bytes, so that written output goes out while it works (PEP 3333:
+   * a server must not delay a block the app has written), and with GONE when `gone` settles.
+   * Bytes written already count after `pending`, so a result that is ready still wins. One
+   * promise, not a race: this is on the path of every streamed chunk.
    */
-  written(): Promise<typeof WRITTEN> {
-    if (this.chunks.length > 0) return Promise.resolve(WRITTEN);
-    return new Promise((resolve) => {
-      this.#wake = resolve;
+  whileWorking<T>(
+    pending: PromiseLike<T>,
+    gone?: PromiseLike<unknown>,
+  ): Promise<T | typeof WRITTEN | typeof GONE> {
+    return new Promise<T | typeof WRITTEN | typeof GONE>((resolve, reject) => {
+      pending.then(resolve, reject);
+      if (gone !== undefined) {
+        // However `gone` settles, it means the same: no one is left to answer.
+        const left = () => resolve(GONE);
+        gone.then(left, left);
+      }
+      if (this.chunks.length > 0) queueMicrotask(() => resolve(WRITTEN));
+      else this.#wake = resolve;
     });
   }
 
@@ -457,9 +468,9 @@ export async function runApp(
     const value = app(environ, exchange.startResponse);
     if (isThenable(value)) {
       // The app may write() while it works on its result: then the head is due before the result.
-      const settled = await Promise.race([value, exchange.written()]);
+      const settled = await exchange.whileWorking(value);
       if (settled === WRITTEN) return streaming(exchange, new ResponseBody(exchange, value));
-      result = settled;
+      result = settled as AppIterable;
     } else {
       result = value;
     }
@@ -477,9 +488,7 @@ export async function runApp(
       if (isThenable(step)) {
         if (options.gone) gone ??= options.gone();
         const pending = step;
-        step = await Promise.race(
-          gone ? [pending, exchange.written(), untilGone(gone)] : [pending, exchange.written()],
-        );
+        step = await exchange.whileWorking(pending, gone);
         if (step === WRITTEN) {
           return streaming(exchange, new ResponseBody(exchange, result, source, pending));
         }
@@ -502,12 +511,6 @@ const GONE: Step = { done: true };
 
 /** What a race against the app settles to when it has written body bytes meanwhile. */
 const WRITTEN: unique symbol = Symbol('written');
-
-function untilGone(gone: PromiseLike<unknown>): Promise<Step> {
-  // However `gone` settles, it means the same: no one is left to answer.
-  const left = () => GONE;
-  return Promise.resolve(gone).then(left, left);
-}
 
 /** The head is due and the body goes on: the response that streams the rest. */
 function streaming(exchange: Exchange, body: ResponseBody): StreamedResponse {
@@ -630,10 +633,10 @@ class ResponseBody implements ResponseBodyIterator {
         return { done: true, value: undefined };
       try {
         if (pendingResult !== undefined) {
-          const settled = await Promise.race([pendingResult, exchange.written()]);
+          const settled = await exchange.whileWorking(pendingResult);
           if (settled === WRITTEN) continue;
           this.#pendingResult = undefined;
-          this.#result = settled;
+          this.#result = settled as AppIterable; // no `gone` was given
           this.#source = iterableSource(settled);
           continue;
         }
@@ -641,7 +644,7 @@ class ResponseBody implements ResponseBodyIterator {
         this.#pendingStep = undefined;
         if (isThenable(step)) {
           const pending = step;
-          step = await Promise.race([pending, exchange.written()]);
+          step = await exchange.whileWorking(pending);
           if (step === WRITTEN) {
             this.#pendingStep = pending;
             continue;
