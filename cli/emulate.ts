@@ -78,6 +78,18 @@ function observe(req: IncomingMessage, res: ServerResponse, options: EmulateOpti
   return log;
 }
 
+/**
+ * The end of a request whose emulation threw. A client that left (mid-upload, mid-answer) is
+ * logged as aborted by the access log; anything else is a failure of the emulation itself.
+ */
+function failed(req: IncomingMessage, res: ServerResponse, log: { aborted: boolean }) {
+  return (error: unknown) => {
+    if ((req.destroyed && !req.complete) || res.destroyed) log.aborted = true;
+    else console.error('tsgi: emulation failure:', error);
+    res.destroy();
+  };
+}
+
 function sendPlain(
   res: ServerResponse,
   code: number,
@@ -134,10 +146,7 @@ function lambdaListener(kind: EventKindName, app: App, options: EmulateOptions):
       );
       res.end(decoded.body);
       log.bytes = decoded.body.byteLength;
-    })().catch((error: unknown) => {
-      console.error('tsgi: emulation failure:', error);
-      res.destroy();
-    });
+    })().catch(failed(req, res, log));
   };
 }
 
@@ -202,10 +211,7 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
       }
       if (!res.destroyed) res.end();
       await Promise.allSettled(pending);
-    })().catch((error: unknown) => {
-      console.error('tsgi: emulation failure:', error);
-      res.destroy();
-    });
+    })().catch(failed(req, res, log));
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   buildEvent,
@@ -165,4 +166,26 @@ describe('tsgi serve --emulate', () => {
       await server.stop();
     }
   });
+
+  it.each(['aws-v2', 'cloudflare'])(
+    '%s: a client that leaves mid-upload is logged as aborted, not as a failure',
+    async (kind) => {
+      const server = await startServe([HELLO, '--port', '0', '--emulate', kind]);
+      try {
+        const { port } = new URL(server.url);
+        const socket = connect(Number(port), '127.0.0.1');
+        socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        socket.destroy();
+        // The server goes on serving, and says what happened.
+        const after = await send(`${server.url}/nowhere`, 'GET', {});
+        expect(after.status).toBe(404);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(server.stdout()).toMatch(/^POST \/echo .*aborted/m);
+        expect(server.stderr()).not.toMatch(/emulation failure/);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });
