@@ -141,6 +141,43 @@ function ownPairs(headers: unknown): Header[] {
   return copy;
 }
 
+/**
+ * A promise the app is working on (its result, its next chunk), watched once: its outcome once
+ * it has one. Waiting on it again and again (while the app writes) adds nothing to the promise.
+ */
+class Work<T> {
+  outcome: { value: T } | { error: unknown } | undefined;
+  readonly promise: PromiseLike<T>;
+
+  constructor(promise: PromiseLike<T>, wake: () => void) {
+    this.promise = promise;
+    promise.then(
+      (value) => {
+        this.outcome = { value };
+        wake();
+      },
+      (error: unknown) => {
+        this.outcome = { error };
+        wake();
+      },
+    );
+  }
+}
+
+/** Whether the client has gone, from RunOptions.gone, watched once. */
+class Gone {
+  left = false;
+
+  constructor(gone: PromiseLike<unknown>, wake: () => void) {
+    // However it settles, it means the same: no one is left to answer.
+    const left = () => {
+      this.left = true;
+      wake();
+    };
+    gone.then(left, left);
+  }
+}
+
 /** One call of an app: the startResponse/write state machine and close() bookkeeping. */
 class Exchange {
   head: ResponseHead | undefined;
@@ -161,8 +198,8 @@ class Exchange {
   #closed = false;
   /** Set when close() (or ending the iteration early) failed; the error is already logged. */
   closeFailure: { error: unknown } | undefined;
-  /** Resolves the promise of {@link written} at the app's next write(). */
-  #wake: ((value: typeof WRITTEN) => void) | undefined;
+  /** Resumes a {@link whileWorking} wait: see {@link wakeUp}. */
+  #wake: (() => void) | undefined;
   readonly environ: Environ;
   readonly options: RunOptions;
 
@@ -215,34 +252,43 @@ class Exchange {
     if (this.head === undefined) throw new ProtocolError('write() was called before startResponse');
     if (this.finished) throw new ProtocolError('write() was called after the response ended');
     this.push(chunk);
+    if (this.chunks.length > 0 || this.stop) this.wakeUp();
+  };
+
+  /** Something a {@link whileWorking} wait looks for happened: a write, the work settling, … */
+  readonly wakeUp = (): void => {
     const wake = this.#wake;
-    if (wake !== undefined && this.chunks.length > 0) {
-      this.#wake = undefined;
-      wake(WRITTEN);
-    }
+    if (wake === undefined) return;
+    this.#wake = undefined;
+    wake();
   };
 
   /**
-   * Waits for what the app is working on (its result, its next chunk), but settles with WRITTEN
-   * at its next write() of body bytes, so that written output goes out while it works (PEP 3333:
-   * a server must not delay a block the app has written), and with GONE when `gone` settles.
-   * Bytes written already count after `pending`, so a result that is ready still wins. One
-   * promise, not a race: this is on the path of every streamed chunk.
+   * Waits for what the app is working on (its result, its next chunk), but stops at its next
+   * write() of body bytes with WRITTEN, so that written output goes out while it works (PEP 3333:
+   * a server must not delay a block the app has written); with GONE once the client has left;
+   * with WRITTEN too once the response has finished (the caller then sees it has been stopped).
+   * Bytes written before the wait come after a result that is ready already.
    */
-  whileWorking<T>(
-    pending: PromiseLike<T>,
-    gone?: PromiseLike<unknown>,
-  ): Promise<T | typeof WRITTEN | typeof GONE> {
-    return new Promise<T | typeof WRITTEN | typeof GONE>((resolve, reject) => {
-      pending.then(resolve, reject);
-      if (gone !== undefined) {
-        // However `gone` settles, it means the same: no one is left to answer.
-        const left = () => resolve(GONE);
-        gone.then(left, left);
-      }
-      if (this.chunks.length > 0) queueMicrotask(() => resolve(WRITTEN));
-      else this.#wake = resolve;
-    });
+  async whileWorking<T>(work: Work<T>, gone?: Gone): Promise<T | typeof WRITTEN | typeof GONE> {
+    if (work.outcome === undefined && (this.chunks.length > 0 || this.stop)) await undefined;
+    while (
+      work.outcome === undefined &&
+      this.chunks.length === 0 &&
+      !this.stop &&
+      !this.finished &&
+      gone?.left !== true
+    ) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    const { outcome } = work;
+    if (outcome !== undefined) {
+      if ('error' in outcome) throw outcome.error;
+      return outcome.value;
+    }
+    return gone?.left === true ? GONE : WRITTEN;
   }
 
   /** Takes one chunk from the app (yielded or written). */
@@ -468,8 +514,9 @@ export async function runApp(
     const value = app(environ, exchange.startResponse);
     if (isThenable(value)) {
       // The app may write() while it works on its result: then the head is due before the result.
-      const settled = await exchange.whileWorking(value);
-      if (settled === WRITTEN) return streaming(exchange, new ResponseBody(exchange, value));
+      const work = new Work(value, exchange.wakeUp);
+      const settled = await exchange.whileWorking(work);
+      if (settled === WRITTEN) return headDue(exchange, new ResponseBody(exchange, work));
       result = settled as AppIterable;
     } else {
       result = value;
@@ -481,16 +528,16 @@ export async function runApp(
       return isThenable(response) ? await response : response;
     }
     source = iterableSource(result);
-    let gone: PromiseLike<unknown> | undefined;
+    let gone: Gone | undefined;
     // Pull until the head is due: the first non-empty chunk, or the end of the body.
     while (exchange.chunks.length === 0 && !exchange.stop) {
-      let step: Step | Promise<Step> | typeof WRITTEN = source.next();
+      let step: Step | Promise<Step> | typeof WRITTEN | typeof GONE = source.next();
       if (isThenable(step)) {
-        if (options.gone) gone ??= options.gone();
-        const pending = step;
-        step = await exchange.whileWorking(pending, gone);
+        if (options.gone) gone ??= new Gone(options.gone(), exchange.wakeUp);
+        const work = new Work(step, exchange.wakeUp);
+        step = await exchange.whileWorking(work, gone);
         if (step === WRITTEN) {
-          return streaming(exchange, new ResponseBody(exchange, result, source, pending));
+          return headDue(exchange, new ResponseBody(exchange, result, source, work));
         }
       }
       if (step === GONE) return await abandoned(exchange, result, source);
@@ -509,8 +556,31 @@ export async function runApp(
 /** The step that stands for "the client has gone" while the app works on its first chunk. */
 const GONE: Step = { done: true };
 
-/** What a race against the app settles to when it has written body bytes meanwhile. */
+/** What a wait on the app settles to when it has written body bytes meanwhile. */
 const WRITTEN: unique symbol = Symbol('written');
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The app wrote while it worked: the head is due. A response without a body (HEAD, 204, 304) has
+ * all it will send, so it goes whole, and the app is stopped in the background: its result is
+ * closed when it comes (handed to waitUntil where there is one).
+ */
+function headDue(exchange: Exchange, body: ResponseBody): StreamedResponse {
+  if (!exchange.stop) return streaming(exchange, body);
+  const closing = body.return();
+  exchange.options.waitUntil?.(closing);
+  const head = exchange.head!;
+  return {
+    status: head.status,
+    statusCode: head.statusCode,
+    reason: head.reason,
+    headers: head.headers,
+    body,
+    complete: EMPTY,
+    completeText: '',
+  };
+}
 
 /** The head is due and the body goes on: the response that streams the rest. */
 function streaming(exchange: Exchange, body: ResponseBody): StreamedResponse {
@@ -595,19 +665,21 @@ class ResponseBody implements ResponseBodyIterator {
   #result: AppIterable | undefined;
   #source: Source | undefined;
   /** The app's result, while the app has written but not yet returned. */
-  #pendingResult: PromiseLike<AppIterable> | undefined;
+  #pendingResult: Work<AppIterable> | undefined;
   /** A step asked of the source that had not settled when a write() came first. */
-  #pendingStep: PromiseLike<Step> | undefined;
+  #pendingStep: Work<Step> | undefined;
+  /** Set by return(): the app is being stopped, and every later call ends at once. */
+  #stopping: Promise<IteratorResult<Uint8Array>> | undefined;
   #index = 0;
 
   constructor(
     exchange: Exchange,
-    result: AppIterable | PromiseLike<AppIterable> | undefined,
+    result: AppIterable | Work<AppIterable> | undefined,
     source?: Source,
-    pendingStep?: PromiseLike<Step>,
+    pendingStep?: Work<Step>,
   ) {
     this.#exchange = exchange;
-    if (isThenable(result)) this.#pendingResult = result as PromiseLike<AppIterable>;
+    if (result instanceof Work) this.#pendingResult = result;
     else this.#result = result;
     this.#source = source;
     this.#pendingStep = pendingStep;
@@ -620,6 +692,7 @@ class ResponseBody implements ResponseBodyIterator {
   async next(): Promise<IteratorResult<Uint8Array>> {
     const exchange = this.#exchange;
     for (;;) {
+      if (this.#stopping !== undefined) return DONE;
       if (this.#index < exchange.chunks.length) {
         const chunk = exchange.chunks[this.#index]!;
         exchange.chunks[this.#index++] = EMPTY; // let the bytes go once handed on
@@ -629,41 +702,49 @@ class ResponseBody implements ResponseBodyIterator {
       this.#index = 0;
       const pendingResult = this.#pendingResult;
       const source = this.#source;
-      if (pendingResult === undefined && source === undefined)
-        return { done: true, value: undefined };
+      if (pendingResult === undefined && source === undefined) return DONE;
       try {
         if (pendingResult !== undefined) {
           const settled = await exchange.whileWorking(pendingResult);
-          if (settled === WRITTEN) continue;
+          // return() took over while the app worked; it closes the result.
+          if (this.#stopping !== undefined || settled === WRITTEN) continue;
           this.#pendingResult = undefined;
           this.#result = settled as AppIterable; // no `gone` was given
           this.#source = iterableSource(settled);
           continue;
         }
-        let step: Step | PromiseLike<Step> | typeof WRITTEN = this.#pendingStep ?? source!.next();
+        let work = this.#pendingStep;
         this.#pendingStep = undefined;
-        if (isThenable(step)) {
-          const pending = step;
-          step = await exchange.whileWorking(pending);
+        let step: Step | typeof WRITTEN | typeof GONE;
+        if (work === undefined) {
+          const next = source!.next();
+          if (isThenable(next)) work = new Work(next, exchange.wakeUp);
+          else step = next;
+        }
+        if (work !== undefined) {
+          step = await exchange.whileWorking(work);
+          if (this.#stopping !== undefined) continue;
           if (step === WRITTEN) {
-            this.#pendingStep = pending;
+            this.#pendingStep = work;
             continue;
           }
         }
-        if (step.done) {
+        if ((step! as Step).done) {
           this.#source = undefined;
           exchange.end();
           const closing = exchange.close(this.#result, source);
           if (closing) await closing;
           continue;
         }
-        exchange.push(step.value);
+        exchange.push((step! as { value: unknown }).value);
         if (exchange.stop) {
           this.#source = undefined;
           const closing = exchange.close(this.#result, source, true);
           if (closing) await closing;
         }
       } catch (error) {
+        // After return(), the app's failure is no one's to hear: it is stopped already.
+        if (this.#stopping !== undefined) return DONE;
         this.#source = undefined;
         this.#pendingResult = undefined;
         this.#pendingStep = undefined;
@@ -676,8 +757,13 @@ class ResponseBody implements ResponseBodyIterator {
     }
   }
 
-  /** The client went away: stop the app and run its close(). */
-  async return(): Promise<IteratorResult<Uint8Array>> {
+  /** The client went away: stop the app and run its close(). Every call returns the same promise. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<IteratorResult<Uint8Array>> {
     const exchange = this.#exchange;
     let source = this.#source;
     const pendingResult = this.#pendingResult;
@@ -686,10 +772,11 @@ class ResponseBody implements ResponseBodyIterator {
     this.#pendingStep = undefined;
     exchange.chunks.length = 0;
     exchange.finished = true; // a write() from here on throws in the app
+    exchange.wakeUp(); // a next() waiting on the app ends
     if (pendingResult !== undefined) {
       // The app has written but not returned yet: its result is closed when it comes.
       try {
-        this.#result = await pendingResult;
+        this.#result = await pendingResult.promise;
         source = iterableSource(this.#result);
       } catch (error) {
         exchange.log(error);
@@ -697,7 +784,7 @@ class ResponseBody implements ResponseBodyIterator {
     }
     const closing = exchange.close(this.#result, source, source !== undefined);
     if (closing) await closing;
-    return { done: true, value: undefined };
+    return DONE;
   }
 
   async throw(error?: unknown): Promise<IteratorResult<Uint8Array>> {

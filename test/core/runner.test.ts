@@ -355,6 +355,95 @@ describe('runner: write() while the app works (PEP 3333: written blocks are not 
   });
 });
 
+describe('runner: stopping an app that writes while it works', () => {
+  function gate<T = void>() {
+    let open!: (value: T) => void;
+    const promise = new Promise<T>((resolve) => {
+      open = resolve;
+    });
+    return { promise, open };
+  }
+
+  it('return() twice while the result is pending still closes it once it comes', async () => {
+    const working = gate<AppIterable>();
+    const closed = closeCounter();
+    const response = await runApp((_, start) => {
+      start('200 OK', TEXT)('x');
+      return working.promise;
+    }, buildEnviron());
+    await response.body.next();
+    const first = response.body.return();
+    const second = response.body.return();
+    working.open(closed.wrap(['never sent']));
+    await Promise.all([first, second]);
+    expect(closed.counter.closes).toBe(1);
+  });
+
+  it('a next() waiting on the app ends when return() is called, and nothing more comes', async () => {
+    const working = gate<AppIterable>();
+    const { environ, log } = environWithLog();
+    const response = await runApp((_, start) => {
+      start('200 OK', [...TEXT, ['Content-Length', '3']])('x');
+      return working.promise;
+    }, environ);
+    await response.body.next();
+    const waiting = response.body.next();
+    const stopping = response.body.return();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    working.open(['yz']);
+    await stopping;
+    expect(await response.body.next()).toEqual({ done: true, value: undefined });
+    expect(log).toEqual([]); // no false "sent 1 bytes but its Content-Length said 3"
+  });
+
+  it('watches the promise the app works on once, however often it writes meanwhile', async () => {
+    let thens = 0;
+    let finish!: (value: AppIterable) => void;
+    const result = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about
+      then(resolve: (value: AppIterable) => void) {
+        thens++;
+        finish = resolve;
+      },
+    };
+    let write!: (chunk: string) => void;
+    const response = await runApp((_, start) => {
+      write = start('200 OK', TEXT);
+      write('0');
+      return result as unknown as Promise<AppIterable>;
+    }, buildEnviron());
+    for (let i = 1; i <= 100; i++) {
+      expect(fromUtf8((await response.body.next()).value!)).toBe(String(i - 1));
+      write(String(i));
+    }
+    finish([]);
+    expect(fromUtf8((await response.body.next()).value!)).toBe('100');
+    expect((await response.body.next()).done).toBe(true);
+    expect(thens).toBe(1);
+  });
+
+  it.each([
+    ['HEAD', '200 OK'],
+    ['GET', '204 No Content'],
+    ['GET', '304 Not Modified'],
+  ])(
+    '%s %s: the head goes at the first write, and the result is closed when it comes',
+    async (method, status) => {
+      const working = gate<AppIterable>();
+      const closed = closeCounter();
+      const response = await runApp((_, start) => {
+        start(status, TEXT)('ignored');
+        return working.promise;
+      }, buildEnviron({ method }));
+      expect([response.status, response.complete?.byteLength]).toEqual([status, 0]);
+      expect((await response.body.next()).done).toBe(true);
+      working.open(closed.wrap(['ignored']));
+      await response.body.return();
+      expect(closed.counter.closes).toBe(1);
+    },
+  );
+});
+
 describe('runner: status and header validation', () => {
   const cases: [string, string, [string, string][], RegExp][] = [
     ['a status without a reason', '200', TEXT, /three digits/],
