@@ -157,7 +157,10 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
     if (lower === 'host') host = value;
     else if (lower === 'content-length') declaredLength = Number(value);
     else if (lower === 'content-type') contentType ??= value;
-    else if (lower === 'x-forwarded-port') forwardedPort = value;
+    // Repeats joined as a server joins them, which says no one port: SERVER_PORT ignores it.
+    else if (lower === 'x-forwarded-port') {
+      forwardedPort = forwardedPort === undefined ? value : `${forwardedPort}, ${value}`;
+    }
   }
 
   let body: InputSource;

@@ -38,6 +38,14 @@ describe('buildEnviron', () => {
     expect(port({ Host: 'example.com', 'X-Forwarded-Port': '8443' })).toBe('8443');
     expect(port({ Host: 'example.com:81', 'X-Forwarded-Port': '8443' })).toBe('81');
     expect(port({ Host: 'example.com', 'X-Forwarded-Port': 'x' })).toBe('80');
+    const twice = buildEnviron({
+      headers: [
+        ['Host', 'example.com'],
+        ['X-Forwarded-Port', '1'],
+        ['X-Forwarded-Port', '2'],
+      ],
+    });
+    expect(twice.SERVER_PORT).toBe('80'); // as the Node adapter: two values name no one port
   });
 
   it('takes a whole URL, an empty path as "/", and refuses a path without a leading "/"', () => {
