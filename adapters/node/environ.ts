@@ -102,7 +102,7 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
     serverName,
     serverPort,
     pathInfo: decodePath(
-      absolute ? absolute.pathname : rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
+      absolute ? pathAsSent(rawPath) : rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
     ),
     queryString: mark === -1 ? '' : url.slice(mark + 1),
     requestUri: url,
@@ -119,6 +119,17 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   // Host is ignored for an absolute-form target, so what reads HTTP_HOST sees the same host.
   if (absolute?.host) environ.HTTP_HOST = absolute.host;
   return environ;
+}
+
+/**
+ * The path of an absolute-form target as the client wrote it. The URL parser would resolve
+ * `/static/%2e%2e/admin` to `/admin` and turn `\` into `/`, which the same path in origin form
+ * does not get: a router must see one path either way.
+ */
+function pathAsSent(target: string): string {
+  const authority = target.indexOf('://');
+  const slash = authority === -1 ? -1 : target.indexOf('/', authority + 3);
+  return slash === -1 ? '/' : target.slice(slash);
 }
 
 function parseTarget(target: string): URL | undefined {

@@ -13,9 +13,9 @@ import {
   plainResponse,
   runApp,
   type StreamedResponse,
+  statusForbidsBody,
   unsendable,
   type WsgiErrors,
-  whenClosed,
   whenWritable,
 } from '../../src/index.js';
 import { declaredLength, hostProblem, requestEnviron } from './environ.js';
@@ -156,6 +156,43 @@ export function nodeListener(app: App, options: NodeListenerOptions = {}): NodeL
   return listener;
 }
 
+/** Reads what is left of a request body and drops it; a body that cannot be read ends the connection. */
+async function dropRest(input: AsyncIterable<Uint8Array>, req: IncomingMessage): Promise<void> {
+  try {
+    for await (const _ of input);
+  } catch {
+    req.socket.destroy();
+  }
+}
+
+/**
+ * Settles when the client has gone. A response waiting behind another on a pipelined connection
+ * has no socket yet and never emits 'close' if the client leaves (Node 20), so the request's
+ * socket is watched too.
+ */
+function whenGone(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const socket = req.socket;
+  if (res.destroyed || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    // Both listeners go once either fires: a kept-alive socket serves many responses.
+    const gone = () => {
+      res.off('close', gone);
+      socket.off('close', gone);
+      resolve();
+    };
+    res.once('close', gone);
+    socket.once('close', gone);
+  });
+}
+
+/** A whole body's response with a Content-Length, unless it has one or carries no body. */
+function withLength(response: StreamedResponse, method: string | undefined): StreamedResponse {
+  const bodiless = method === 'HEAD' || statusForbidsBody(response.statusCode);
+  if (bodiless || getHeader(response.headers, 'content-length') !== undefined) return response;
+  const length = String(response.complete!.byteLength);
+  return { ...response, headers: [...response.headers, ['Content-Length', length]] };
+}
+
 /**
  * Sends the head, or a 500 when Node cannot: a 1xx status, which Node would send as an interim
  * response with no final one after it (the fetch adapter refuses it the same way).
@@ -229,12 +266,18 @@ async function handle(
     body,
     ...(options.errors !== undefined && { errors: options.errors }),
   });
+  // A body the app left half read is read to its end and dropped once the answer is out, or the
+  // next request on this connection would wait behind it (Node drops a body only when nothing of
+  // it was read). It is read through the input the app had, which is bound by the limit.
+  const input = environ['wsgi.input'];
+  res.once('finish', () => {
+    if (!req.complete && !req.destroyed) void dropRest(input, req);
+  });
   // The client may leave while the app works on its first chunk (an event stream waiting for
   // its first event): the runner then closes the app at once.
-  const response = await runApp(app, environ, {
-    debug: options.debug ?? false,
-    gone: () => whenClosed(res),
-  });
+  let gone: Promise<void> | undefined;
+  const whenLeft = () => (gone ??= whenGone(req, res));
+  const response = await runApp(app, environ, { debug: options.debug ?? false, gone: whenLeft });
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
@@ -246,10 +289,17 @@ async function handle(
     return;
   }
   // Stop the app as soon as the client goes, even while it is waiting to produce a chunk.
-  const onGone = () => {
+  void whenLeft().then(() => {
     if (!res.writableFinished) void response.body.return();
-  };
-  res.once('close', onGone);
+  });
+  const { complete } = response;
+  if (complete !== undefined) {
+    // The whole body is known (a list, a generator that has finished): one write, with its length.
+    if (!writeHead(res, withLength(response, req.method), environ, sent)) return;
+    sent.bytes += complete.byteLength;
+    res.end(complete);
+    return;
+  }
   if (!writeHead(res, response, environ, sent)) return;
   try {
     for await (const chunk of response.body) {

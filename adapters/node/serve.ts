@@ -57,6 +57,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const { host = '127.0.0.1', port = 5000, ...listenerOptions } = options;
   const listener = nodeListener(app, listenerOptions);
   const server = createServer(listener).on('checkContinue', listener.checkContinue);
+  // Node keeps the first 1,000 headers and drops the rest silently; the size limit (16 KiB,
+  // answered with 431) is the one that should decide.
+  server.maxHeadersCount = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -114,6 +114,106 @@ describe('serve', () => {
     ).toBe('80');
   });
 
+  it('sends a list answer whole, with its Content-Length, not a chunk per item', async () => {
+    // Without lint in front, which hands the list on as an iterator.
+    const own = await serve(
+      (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return Array.from({ length: 1000 }, () => 'x');
+      },
+      { port: 0 },
+    );
+    try {
+      const socket = connect(own.port, '127.0.0.1');
+      socket.write('GET /list HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      let reply = '';
+      for await (const chunk of socket) reply += String(chunk);
+      const [head, body] = reply.split('\r\n\r\n');
+      expect(head).toMatch(/\r\nContent-Length: 1000\r\n/i);
+      expect(head).not.toMatch(/Transfer-Encoding/i);
+      expect(body).toBe('x'.repeat(1000));
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('keeps a connection usable after the app read only part of a large body', async () => {
+    routes['/partial'] = async (environ, startResponse) => {
+      await environ['wsgi.input'].read(10);
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['read 10'];
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    const big = Buffer.alloc(1024 * 1024, 97);
+    socket.write(`POST /partial HTTP/1.1\r\nHost: x\r\nContent-Length: ${big.byteLength}\r\n\r\n`);
+    socket.write(big);
+    socket.write('GET /partial-next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    let reply = '';
+    for await (const chunk of socket) reply += String(chunk);
+    expect(reply.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 404']);
+    expect(seen.at(-1)!.PATH_INFO).toBe('/partial-next');
+  });
+
+  it('closes a pipelined answer still waiting its turn when the client leaves', async () => {
+    const closed = deferred();
+    routes['/slow'] = async (_environ, startResponse) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['slow'];
+    };
+    routes['/forever'] = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        try {
+          for (;;) {
+            yield 'tick\n';
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        } finally {
+          closed.resolve();
+        }
+      })();
+    };
+    const socket = connect(server.port, '127.0.0.1');
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /forever HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await closed.promise; // times out without the fix
+  });
+
+  it('takes the path of an absolute-form target as sent: no dot segments resolved', async () => {
+    for (const [sent, pathInfo] of [
+      ['/static/%2e%2e/admin', '/static/../admin'],
+      ['/public/../admin', '/public/../admin'],
+      ['/a\\b', '/a\\b'],
+    ] as const) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.write(
+        `GET http://example.test${sent} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      for await (const _ of socket);
+      expect(seen.at(-1)!.PATH_INFO).toBe(pathInfo);
+      // The same path in origin form, for comparison.
+      const origin = connect(server.port, '127.0.0.1');
+      origin.write(`GET ${sent} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      for await (const _ of origin);
+      expect(seen.at(-1)!.PATH_INFO).toBe(pathInfo);
+    }
+  });
+
+  it("hands the app more than Node's default 1,000 headers while they fit the size limit", async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    const many = Array.from({ length: 1500 }, (_, i) => `X-${i}: v\r\n`).join('');
+    socket.write(
+      `GET /many HTTP/1.1\r\nHost: x\r\n${many}Authorization: Bearer t\r\nConnection: close\r\n\r\n`,
+    );
+    for await (const _ of socket);
+    const environ = seen.at(-1)!;
+    expect(environ.PATH_INFO).toBe('/many');
+    expect(Object.keys(environ).filter((key) => /^HTTP_X_\d+$/.test(key))).toHaveLength(1500);
+    expect(environ.HTTP_AUTHORIZATION).toBe('Bearer t');
+  });
+
   it('builds environ from the request (SPEC §2, §6)', async () => {
     const res = await send(`${server.url}/caf%C3%A9/a%2Fb?x=%20y&z`, {
       headers: { 'X-Thing': 'one', Cookie: 'a=1', 'Content-Type': 'text/plain' },
