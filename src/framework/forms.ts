@@ -111,7 +111,9 @@ function unquoteParam(quoted: string): string {
 function headerParams(value: string): Map<string, string> {
   const params = new Map<string, string>();
   // A quoted string must end the parameter: `name="a\"; filename="b"` is a browser's `a\`.
-  const pattern = /;\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"(?=\s*(?:;|$))|[^;]*)/g;
+  // Read with quoted-pairs first, then as a browser writes it (a backslash is itself).
+  const pattern =
+    /;\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"(?=\s*(?:;|$))|"[^"]*"(?=\s*(?:;|$))|[^;]*)/g;
   for (let match = pattern.exec(value); match; match = pattern.exec(value)) {
     const key = match[1]!.toLowerCase();
     let raw = match[2]!.trim();

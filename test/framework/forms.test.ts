@@ -66,6 +66,8 @@ describe('multipart/form-data', () => {
       '--XyZ\r\nContent-Disposition: form-data; name="g"; filename="C:\\\\x %22y%22"\r\n\r\n3\r\n',
       // A browser does not escape a backslash: one before the closing quote is kept.
       '--XyZ\r\nContent-Disposition: form-data; name="h\\"; filename="x.txt"\r\n\r\n4\r\n',
+      // … also when the parameter is the last one and holds a `;`.
+      '--XyZ\r\nContent-Disposition: form-data; name=";\\"\r\n\r\n5\r\n',
       '--XyZ--\r\n',
     ]);
     const r = request(body);
@@ -75,6 +77,7 @@ describe('multipart/form-data', () => {
     // FormData sends a backslash as it is: `\\` is two of them, as at the start of a UNC path.
     expect(files.get('g')?.filename).toBe('C:\\\\x "y"');
     expect(files.get('h\\')?.filename).toBe('x.txt');
+    expect((await r.form()).get(';\\')).toBe('5');
   });
 
   it('accepts a quoted boundary', async () => {
