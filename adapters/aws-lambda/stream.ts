@@ -144,6 +144,16 @@ export function streamHandler(app: App, options: LambdaOptions = {}): StreamingF
       responseStream,
       prelude(response.statusCode, response.headers),
     );
+    const { complete } = response;
+    if (complete !== undefined) {
+      // The whole body is known: one write (an empty one for none, since the runtime sends the
+      // prelude only before a write), then the end. A bodiless answer the app wrote to while it
+      // worked ends before the app does: the handler returns once its result is closed.
+      out.write(complete.byteLength > 0 ? plainBytes(complete) : NO_BYTES);
+      out.end();
+      await response.body.return();
+      return;
+    }
     // The client may go away while the app works on a chunk: stop the app and run its close()
     // at once, and stop waiting for the chunk (the app may never produce it). The runtime's
     // stream closes then, where the runtime notices the client leaving at all.

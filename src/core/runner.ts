@@ -164,6 +164,14 @@ class Work<T> {
   }
 }
 
+/** A {@link Exchange.whileWorking} wait: what it waits on, and how to settle it. */
+interface Waiting {
+  work: Work<unknown>;
+  gone: Gone | undefined;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
 /** Whether the client has gone, from RunOptions.gone, watched once. */
 class Gone {
   left = false;
@@ -198,8 +206,8 @@ class Exchange {
   #closed = false;
   /** Set when close() (or ending the iteration early) failed; the error is already logged. */
   closeFailure: { error: unknown } | undefined;
-  /** Resumes a {@link whileWorking} wait: see {@link wakeUp}. */
-  #wake: (() => void) | undefined;
+  /** The one {@link whileWorking} wait in progress, settled by {@link wakeUp}. */
+  #waiting: Waiting | undefined;
   readonly environ: Environ;
   readonly options: RunOptions;
 
@@ -255,12 +263,27 @@ class Exchange {
     if (this.chunks.length > 0 || this.stop) this.wakeUp();
   };
 
-  /** Something a {@link whileWorking} wait looks for happened: a write, the work settling, … */
+  /**
+   * Something a {@link whileWorking} wait looks for may have happened (a write, the work settling,
+   * the client leaving, the response finishing): settles the wait if so.
+   */
   readonly wakeUp = (): void => {
-    const wake = this.#wake;
-    if (wake === undefined) return;
-    this.#wake = undefined;
-    wake();
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
+    const { outcome } = waiting.work;
+    let value: unknown;
+    if (outcome !== undefined) {
+      if ('error' in outcome) {
+        this.#waiting = undefined;
+        waiting.reject(outcome.error);
+        return;
+      }
+      value = outcome.value;
+    } else if (this.chunks.length > 0 || this.stop || this.finished) value = WRITTEN;
+    else if (waiting.gone?.left === true) value = GONE;
+    else return;
+    this.#waiting = undefined;
+    waiting.resolve(value);
   };
 
   /**
@@ -268,27 +291,16 @@ class Exchange {
    * write() of body bytes with WRITTEN, so that written output goes out while it works (PEP 3333:
    * a server must not delay a block the app has written); with GONE once the client has left;
    * with WRITTEN too once the response has finished (the caller then sees it has been stopped).
-   * Bytes written before the wait come after a result that is ready already.
+   * Bytes written before the wait come after a result that is ready already. One promise a wait.
    */
-  async whileWorking<T>(work: Work<T>, gone?: Gone): Promise<T | typeof WRITTEN | typeof GONE> {
-    if (work.outcome === undefined && (this.chunks.length > 0 || this.stop)) await undefined;
-    while (
-      work.outcome === undefined &&
-      this.chunks.length === 0 &&
-      !this.stop &&
-      !this.finished &&
-      gone?.left !== true
-    ) {
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-    }
-    const { outcome } = work;
-    if (outcome !== undefined) {
-      if ('error' in outcome) throw outcome.error;
-      return outcome.value;
-    }
-    return gone?.left === true ? GONE : WRITTEN;
+  whileWorking<T>(work: Work<T>, gone?: Gone): Promise<T | typeof WRITTEN | typeof GONE> {
+    return new Promise<T | typeof WRITTEN | typeof GONE>((resolve, reject) => {
+      this.#waiting = { work, gone, resolve: resolve as (value: unknown) => void, reject };
+      if (work.outcome !== undefined) this.wakeUp();
+      else if (this.chunks.length > 0 || this.stop || this.finished || gone?.left === true) {
+        queueMicrotask(this.wakeUp); // after the work's own settling, already queued if ready
+      }
+    });
   }
 
   /** Takes one chunk from the app (yielded or written). */
@@ -568,7 +580,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  */
 function headDue(exchange: Exchange, body: ResponseBody): StreamedResponse {
   if (!exchange.stop) return streaming(exchange, body);
-  const closing = body.return();
+  const closing = body.finish();
   exchange.options.waitUntil?.(closing);
   const head = exchange.head!;
   return {
@@ -670,6 +682,11 @@ class ResponseBody implements ResponseBodyIterator {
   #pendingStep: Work<Step> | undefined;
   /** Set by return(): the app is being stopped, and every later call ends at once. */
   #stopping: Promise<IteratorResult<Uint8Array>> | undefined;
+  /** Set by finish(): a bodiless answer waits for the app to end; every call waits for that. */
+  #finishing: Promise<IteratorResult<Uint8Array>> | undefined;
+  /** A next() is in progress; calls made meanwhile wait their turn here. */
+  #running = false;
+  #queued: (() => void)[] = [];
   #index = 0;
 
   constructor(
@@ -689,78 +706,130 @@ class ResponseBody implements ResponseBodyIterator {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    const exchange = this.#exchange;
-    for (;;) {
-      if (this.#stopping !== undefined) return DONE;
-      if (this.#index < exchange.chunks.length) {
-        const chunk = exchange.chunks[this.#index]!;
-        exchange.chunks[this.#index++] = EMPTY; // let the bytes go once handed on
-        return { done: false, value: chunk };
-      }
-      exchange.chunks.length = 0;
-      this.#index = 0;
-      const pendingResult = this.#pendingResult;
-      const source = this.#source;
-      if (pendingResult === undefined && source === undefined) return DONE;
-      try {
-        if (pendingResult !== undefined) {
-          const settled = await exchange.whileWorking(pendingResult);
-          // return() took over while the app worked; it closes the result.
-          if (this.#stopping !== undefined || settled === WRITTEN) continue;
-          this.#pendingResult = undefined;
-          this.#result = settled as AppIterable; // no `gone` was given
-          this.#source = iterableSource(settled);
-          continue;
+  /** The next chunk. Calls made before the last one settled are answered in turn. */
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#running) {
+      return new Promise((resolve, reject) => {
+        this.#queued.push(() => {
+          this.next().then(resolve, reject);
+        });
+      });
+    }
+    this.#running = true;
+    return this.#next();
+  }
+
+  async #next(): Promise<IteratorResult<Uint8Array>> {
+    try {
+      const exchange = this.#exchange;
+      for (;;) {
+        if (this.#finishing !== undefined) return this.#finishing;
+        if (this.#stopping !== undefined) return DONE;
+        if (this.#index < exchange.chunks.length) {
+          const chunk = exchange.chunks[this.#index]!;
+          exchange.chunks[this.#index++] = EMPTY; // let the bytes go once handed on
+          return { done: false, value: chunk };
         }
-        let work = this.#pendingStep;
-        this.#pendingStep = undefined;
-        let step: Step | typeof WRITTEN | typeof GONE;
-        if (work === undefined) {
-          const next = source!.next();
-          if (isThenable(next)) work = new Work(next, exchange.wakeUp);
-          else step = next;
-        }
-        if (work !== undefined) {
-          step = await exchange.whileWorking(work);
-          if (this.#stopping !== undefined) continue;
-          if (step === WRITTEN) {
-            this.#pendingStep = work;
+        exchange.chunks.length = 0;
+        this.#index = 0;
+        const pendingResult = this.#pendingResult;
+        const source = this.#source;
+        if (pendingResult === undefined && source === undefined) return DONE;
+        try {
+          if (pendingResult !== undefined) {
+            const settled = await exchange.whileWorking(pendingResult);
+            // return() took over while the app worked; it closes the result.
+            if (this.#stopping !== undefined || settled === WRITTEN) continue;
+            this.#pendingResult = undefined;
+            this.#result = settled as AppIterable; // no `gone` was given
+            this.#source = iterableSource(settled);
             continue;
           }
-        }
-        if ((step! as Step).done) {
+          let work = this.#pendingStep;
+          this.#pendingStep = undefined;
+          let step: Step | typeof WRITTEN | typeof GONE;
+          if (work === undefined) {
+            const next = source!.next();
+            if (isThenable(next)) work = new Work(next, exchange.wakeUp);
+            else step = next;
+          }
+          if (work !== undefined) {
+            step = await exchange.whileWorking(work);
+            if (this.#stopping !== undefined) continue;
+            if (step === WRITTEN) {
+              this.#pendingStep = work;
+              continue;
+            }
+          }
+          if ((step! as Step).done) {
+            this.#source = undefined;
+            exchange.end();
+            const closing = exchange.close(this.#result, source);
+            if (closing) await closing;
+            continue;
+          }
+          exchange.push((step! as { value: unknown }).value);
+          if (exchange.stop) {
+            this.#source = undefined;
+            const closing = exchange.close(this.#result, source, true);
+            if (closing) await closing;
+          }
+        } catch (error) {
+          // After return(), the app's failure is no one's to hear: it is stopped already.
+          if (this.#stopping !== undefined) return DONE;
           this.#source = undefined;
-          exchange.end();
-          const closing = exchange.close(this.#result, source);
-          if (closing) await closing;
-          continue;
-        }
-        exchange.push((step! as { value: unknown }).value);
-        if (exchange.stop) {
-          this.#source = undefined;
+          this.#pendingResult = undefined;
+          this.#pendingStep = undefined;
+          exchange.chunks.length = 0;
+          exchange.log(error);
           const closing = exchange.close(this.#result, source, true);
           if (closing) await closing;
+          throw error;
         }
-      } catch (error) {
-        // After return(), the app's failure is no one's to hear: it is stopped already.
-        if (this.#stopping !== undefined) return DONE;
-        this.#source = undefined;
-        this.#pendingResult = undefined;
-        this.#pendingStep = undefined;
-        exchange.chunks.length = 0;
-        exchange.log(error);
-        const closing = exchange.close(this.#result, source, true);
-        if (closing) await closing;
-        throw error;
       }
+    } finally {
+      this.#running = false;
+      this.#queued.shift()?.();
     }
   }
 
   /** The client went away: stop the app and run its close(). Every call returns the same promise. */
   return(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#finishing !== undefined) return this.#finishing;
     this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  /**
+   * For an answer without a body, whose head has gone: lets the app end on its own (what it
+   * writes meanwhile is dropped, as for any bodiless answer), then closes its result.
+   */
+  finish(): Promise<IteratorResult<Uint8Array>> {
+    this.#finishing ??= this.#finish();
+    return this.#finishing;
+  }
+
+  async #finish(): Promise<IteratorResult<Uint8Array>> {
+    const exchange = this.#exchange;
+    let source = this.#source;
+    const pendingResult = this.#pendingResult;
+    const pendingStep = this.#pendingStep;
+    this.#source = undefined;
+    this.#pendingResult = undefined;
+    this.#pendingStep = undefined;
+    try {
+      if (pendingResult !== undefined) {
+        this.#result = await pendingResult.promise;
+        source = iterableSource(this.#result);
+      } else if (pendingStep !== undefined) {
+        await pendingStep.promise; // the step it is on; then it is ended as a `break` would
+      }
+    } catch (error) {
+      exchange.log(error);
+    }
+    const closing = exchange.close(this.#result, source, source !== undefined);
+    if (closing) await closing;
+    return DONE;
   }
 
   async #stop(): Promise<IteratorResult<Uint8Array>> {

@@ -427,21 +427,56 @@ describe('runner: stopping an app that writes while it works', () => {
     ['GET', '204 No Content'],
     ['GET', '304 Not Modified'],
   ])(
-    '%s %s: the head goes at the first write, and the result is closed when it comes',
+    '%s %s: the head goes at the first write; later writes are dropped; the body ends with the app',
     async (method, status) => {
-      const working = gate<AppIterable>();
+      const working = gate();
       const closed = closeCounter();
-      const response = await runApp((_, start) => {
-        start(status, TEXT)('ignored');
-        return working.promise;
-      }, buildEnviron({ method }));
+      const { environ, log } = environWithLog({ method });
+      const response = await runApp(async (_, start) => {
+        const write = start(status, TEXT);
+        write('ignored');
+        await working.promise;
+        write('dropped, not refused');
+        return closed.wrap(['ignored']);
+      }, environ);
       expect([response.status, response.complete?.byteLength]).toEqual([status, 0]);
-      expect((await response.body.next()).done).toBe(true);
-      working.open(closed.wrap(['ignored']));
-      await response.body.return();
+      // Reading the body to its end waits for the app (the test client and Lambda wait so).
+      let ended = false;
+      const end = response.body.next().then((step) => {
+        ended = true;
+        return step;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(ended).toBe(false);
+      working.open();
+      expect((await end).done).toBe(true);
       expect(closed.counter.closes).toBe(1);
+      expect(log).toEqual([]);
     },
   );
+
+  it('next() called again before the last one settled is answered in turn', async () => {
+    const working = gate();
+    let write!: (chunk: string) => void;
+    const response = await runApp(async (_, start) => {
+      write = start('200 OK', TEXT);
+      write('a');
+      await working.promise;
+      return ['d'];
+    }, buildEnviron());
+    const steps = [response.body.next(), response.body.next(), response.body.next()];
+    write('b');
+    write('c');
+    working.open();
+    const got = await Promise.all([...steps, response.body.next()]);
+    expect(got.map((step) => (step.done ? 'done' : fromUtf8(step.value)))).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
+    expect((await response.body.next()).done).toBe(true);
+  });
 });
 
 describe('runner: status and header validation', () => {

@@ -205,6 +205,18 @@ describe('Client', () => {
     expect(res.header('content-type')).toBe('application/json');
   });
 
+  it('HEAD resolves once the app has ended and close() has run, even if it wrote early', async () => {
+    let closes = 0;
+    const res = await new Client(async (_environ, start) => {
+      const write = start('200 OK', [['Content-Type', 'text/plain']]);
+      write('a');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      write('b');
+      return Object.assign(['c'], { close: () => void closes++ });
+    }).head('/');
+    expect([res.statusCode, res.body.byteLength, closes, res.errors]).toEqual([200, 0, 1, '']);
+  });
+
   it('collects what the app logged, including the stack of a 500', async () => {
     const res = await new Client(() => {
       throw new Error('kaboom');

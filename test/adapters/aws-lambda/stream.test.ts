@@ -279,6 +279,40 @@ describe('streamHandler', () => {
     },
   );
 
+  it.each(['HEAD', 'GET'])(
+    '%s: a bodiless answer written to while the app works goes at once; the handler returns after close()',
+    async (method) => {
+      let closes = 0;
+      let release!: () => void;
+      const working = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const client = new ClientStream();
+      const app: App = async (_environ, startResponse) => {
+        const write = startResponse(method === 'HEAD' ? '200 OK' : '204 No Content', []);
+        write('x');
+        await working;
+        write('y');
+        return Object.assign([], { close: () => void closes++ });
+      };
+      let returned = false;
+      const handled = streamHandler(app)(
+        buildEvent('function-url', { path: '/', method }),
+        client,
+        {},
+      );
+      void handled.then(() => {
+        returned = true;
+      });
+      await finished(client); // the answer is complete before the app is
+      expect(client.parts().metadata.statusCode).toBe(method === 'HEAD' ? 200 : 204);
+      expect([returned, closes]).toEqual([false, 0]);
+      release();
+      await handled;
+      expect(closes).toBe(1);
+    },
+  );
+
   it('sends the bytes of a Uint8Array subclass as bytes', async () => {
     class Bytes extends Uint8Array {}
     const client = new ClientStream();
