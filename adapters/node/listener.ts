@@ -2,6 +2,7 @@
  * The Node request listener: one request in, through the core runner, one response out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   type App,
@@ -156,12 +157,16 @@ export function nodeListener(app: App, options: NodeListenerOptions = {}): NodeL
   return listener;
 }
 
-/** Reads what is left of a request body and drops it; a body that cannot be read ends the connection. */
+/**
+ * Reads what is left of a request body and drops it. Past the body limit the rest is dropped
+ * as Node reads it: closing a socket with unread data would reset it, and the client may not
+ * have read the answer yet.
+ */
 async function dropRest(input: AsyncIterable<Uint8Array>, req: IncomingMessage): Promise<void> {
   try {
     for await (const _ of input);
   } catch {
-    req.socket.destroy();
+    if (!req.destroyed) req.resume();
   }
 }
 
@@ -174,15 +179,34 @@ function whenGone(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const socket = req.socket;
   if (res.destroyed || socket.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
-    // Both listeners go once either fires: a kept-alive socket serves many responses.
     const gone = () => {
       res.off('close', gone);
-      socket.off('close', gone);
+      stopWatching();
       resolve();
     };
     res.once('close', gone);
-    socket.once('close', gone);
+    const stopWatching = onSocketClose(socket, gone);
   });
+}
+
+/** Who waits for each socket to close: one listener a socket, however many requests it carries. */
+const socketWatchers = new WeakMap<Socket, Set<() => void>>();
+
+/** Calls `callback` when `socket` closes; returns what stops that. */
+function onSocketClose(socket: Socket, callback: () => void): () => void {
+  let watchers = socketWatchers.get(socket);
+  if (watchers === undefined) {
+    const all = new Set<() => void>();
+    socketWatchers.set(socket, all);
+    socket.once('close', () => {
+      for (const watcher of all) watcher();
+      all.clear();
+    });
+    watchers = all;
+  }
+  watchers.add(callback);
+  const set = watchers;
+  return () => set.delete(callback);
 }
 
 /** A whole body's response with a Content-Length, unless it has one or carries no body. */
@@ -228,7 +252,10 @@ async function handle(
   const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const sent: Sent = { bytes: 0 };
   let aborted = false;
-  res.once('close', () => {
+  let logged = false;
+  const log = () => {
+    if (logged) return;
+    logged = true;
     aborted ||= !res.writableFinished;
     options.onResponse?.({
       method: req.method ?? 'GET',
@@ -238,7 +265,8 @@ async function handle(
       ms: performance.now() - started,
       aborted,
     });
-  });
+  };
+  res.once('close', log);
 
   const badHost = hostProblem(req);
   if (badHost !== undefined) {
@@ -290,7 +318,10 @@ async function handle(
   }
   // Stop the app as soon as the client goes, even while it is waiting to produce a chunk.
   void whenLeft().then(() => {
-    if (!res.writableFinished) void response.body.return();
+    if (res.writableFinished) return;
+    void response.body.return();
+    // A pipelined answer still waiting its turn has no socket, and its 'close' never comes.
+    if (!res.destroyed) log();
   });
   const { complete } = response;
   if (complete !== undefined) {

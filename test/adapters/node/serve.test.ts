@@ -154,31 +154,86 @@ describe('serve', () => {
     expect(seen.at(-1)!.PATH_INFO).toBe('/partial-next');
   });
 
-  it('closes a pipelined answer still waiting its turn when the client leaves', async () => {
-    const closed = deferred();
-    routes['/slow'] = async (_environ, startResponse) => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      startResponse('200 OK', [['Content-Type', 'text/plain']]);
-      return ['slow'];
-    };
-    routes['/forever'] = (_environ, startResponse) => {
-      startResponse('200 OK', [['Content-Type', 'text/plain']]);
-      return (async function* () {
-        try {
-          for (;;) {
-            yield 'tick\n';
-            await new Promise((resolve) => setTimeout(resolve, 5));
+  it('closes and logs pipelined answers still waiting their turn when the client leaves', async () => {
+    const closed: string[] = [];
+    const logged: string[] = [];
+    const own = await serve(
+      (environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return (async function* () {
+          try {
+            if (environ.PATH_INFO === '/slow') {
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              yield 'slow';
+              return;
+            }
+            for (;;) {
+              yield 'tick\n';
+              await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+          } finally {
+            closed.push(environ.PATH_INFO);
           }
-        } finally {
-          closed.resolve();
-        }
-      })();
-    };
-    const socket = connect(server.port, '127.0.0.1');
-    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /forever HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    socket.destroy();
-    await closed.promise; // times out without the fix
+        })();
+      },
+      { port: 0, onResponse: (entry) => logged.push(`${entry.url} ${entry.aborted}`) },
+    );
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const socket = connect(own.port, '127.0.0.1');
+      const queued = Array.from({ length: 15 }, (_, i) => `/forever${i}`);
+      socket.write(
+        ['/slow', ...queued].map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      await vi.waitFor(() => expect(closed.length).toBe(16), { timeout: 5000 });
+      await vi.waitFor(() => expect(logged.length).toBe(16));
+      expect(logged.every((line) => line.endsWith(' true'))).toBe(true);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await own.close();
+    }
+  });
+
+  it('answers a half-read upload over the limit to a client that reads only after sending it all', async () => {
+    const own = await serve(
+      async (environ, startResponse) => {
+        await environ['wsgi.input'].read(3);
+        startResponse('400 Bad Request', [['Content-Type', 'text/plain']]);
+        return ['refused'];
+      },
+      { port: 0, maxBodySize: 64 * 1024 },
+    );
+    try {
+      const socket = connect(own.port, '127.0.0.1');
+      socket.pause(); // reads nothing until it has sent everything
+      socket.write('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const piece = Buffer.alloc(16 * 1024, 97);
+      for (let i = 0; i < 64; i++) {
+        socket.write(`${piece.byteLength.toString(16)}\r\n${piece}\r\n`);
+        await new Promise((resolve) => setTimeout(resolve, 2)); // the answer is out meanwhile
+      }
+      await new Promise<void>((resolve) => socket.write('0\r\n\r\n', () => resolve()));
+      let reply = '';
+      let failure = '';
+      socket.on('data', (chunk) => {
+        reply += String(chunk);
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        failure = error.code ?? error.message;
+      });
+      socket.resume();
+      await vi.waitFor(() => expect(reply.endsWith('refused') || failure !== '').toBe(true));
+      socket.destroy();
+      expect(failure).toBe('');
+      expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    } finally {
+      await own.close();
+    }
   });
 
   it('takes the path of an absolute-form target as sent: no dot segments resolved', async () => {
