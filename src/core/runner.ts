@@ -142,6 +142,57 @@ function ownPairs(headers: unknown): Header[] {
 }
 
 /**
+ * Waits for what the app is working on (its result, its next chunk), but stops at its next
+ * write() of body bytes with WRITTEN, so that written output goes out while it works (PEP 3333:
+ * a server must not delay a block the app has written); with GONE once the client has left;
+ * with WRITTEN too once the response has finished (the caller then sees it has been stopped).
+ * Bytes written before the wait come after a result that is ready already. One promise a wait.
+ */
+function whileWorking<T>(
+  exchange: Exchange,
+  work: Work<T>,
+  gone?: Gone,
+): Promise<T | typeof WRITTEN | typeof GONE> {
+  return new Promise<T | typeof WRITTEN | typeof GONE>((resolve, reject) => {
+    const waiting: Waiting = {
+      wake() {
+        if (exchange.waiting !== waiting) return;
+        const { outcome } = work;
+        let value: T | typeof WRITTEN | typeof GONE;
+        if (outcome !== undefined) {
+          if ('error' in outcome) {
+            exchange.waiting = undefined;
+            reject(outcome.error);
+            return;
+          }
+          value = outcome.value;
+        } else if (exchange.chunks.length > 0 || exchange.stop || exchange.finished)
+          value = WRITTEN;
+        else if (gone?.left === true) value = GONE;
+        else return;
+        exchange.waiting = undefined;
+        resolve(value);
+      },
+    };
+    exchange.waiting = waiting;
+    if (work.outcome !== undefined) waiting.wake();
+    else if (
+      exchange.chunks.length > 0 ||
+      exchange.stop ||
+      exchange.finished ||
+      gone?.left === true
+    ) {
+      queueMicrotask(waiting.wake); // after the work's own settling, already queued if ready
+    }
+  });
+}
+
+/** Settles the wait in progress on `exchange`, if what it waits for has happened. */
+function wakeUp(exchange: Exchange): void {
+  exchange.waiting?.wake();
+}
+
+/**
  * A promise the app is working on (its result, its next chunk), watched once: its outcome once
  * it has one. Waiting on it again and again (while the app writes) adds nothing to the promise.
  */
@@ -149,38 +200,35 @@ class Work<T> {
   outcome: { value: T } | { error: unknown } | undefined;
   readonly promise: PromiseLike<T>;
 
-  constructor(promise: PromiseLike<T>, wake: () => void) {
+  constructor(promise: PromiseLike<T>, exchange: Exchange) {
     this.promise = promise;
     promise.then(
       (value) => {
         this.outcome = { value };
-        wake();
+        wakeUp(exchange);
       },
       (error: unknown) => {
         this.outcome = { error };
-        wake();
+        wakeUp(exchange);
       },
     );
   }
 }
 
-/** A {@link Exchange.whileWorking} wait: what it waits on, and how to settle it. */
+/** A {@link whileWorking} wait in progress: `wake` settles it if what it waits for has happened. */
 interface Waiting {
-  work: Work<unknown>;
-  gone: Gone | undefined;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
+  wake(): void;
 }
 
 /** Whether the client has gone, from RunOptions.gone, watched once. */
 class Gone {
   left = false;
 
-  constructor(gone: PromiseLike<unknown>, wake: () => void) {
+  constructor(gone: PromiseLike<unknown>, exchange: Exchange) {
     // However it settles, it means the same: no one is left to answer.
     const left = () => {
       this.left = true;
-      wake();
+      wakeUp(exchange);
     };
     gone.then(left, left);
   }
@@ -206,8 +254,8 @@ class Exchange {
   #closed = false;
   /** Set when close() (or ending the iteration early) failed; the error is already logged. */
   closeFailure: { error: unknown } | undefined;
-  /** The one {@link whileWorking} wait in progress, settled by {@link wakeUp}. */
-  #waiting: Waiting | undefined;
+  /** The one {@link whileWorking} wait in progress (streaming only: the buffered path has none). */
+  waiting: Waiting | undefined;
   readonly environ: Environ;
   readonly options: RunOptions;
 
@@ -260,48 +308,8 @@ class Exchange {
     if (this.head === undefined) throw new ProtocolError('write() was called before startResponse');
     if (this.finished) throw new ProtocolError('write() was called after the response ended');
     this.push(chunk);
-    if (this.chunks.length > 0 || this.stop) this.wakeUp();
+    if (this.chunks.length > 0 || this.stop) this.waiting?.wake();
   };
-
-  /**
-   * Something a {@link whileWorking} wait looks for may have happened (a write, the work settling,
-   * the client leaving, the response finishing): settles the wait if so.
-   */
-  readonly wakeUp = (): void => {
-    const waiting = this.#waiting;
-    if (waiting === undefined) return;
-    const { outcome } = waiting.work;
-    let value: unknown;
-    if (outcome !== undefined) {
-      if ('error' in outcome) {
-        this.#waiting = undefined;
-        waiting.reject(outcome.error);
-        return;
-      }
-      value = outcome.value;
-    } else if (this.chunks.length > 0 || this.stop || this.finished) value = WRITTEN;
-    else if (waiting.gone?.left === true) value = GONE;
-    else return;
-    this.#waiting = undefined;
-    waiting.resolve(value);
-  };
-
-  /**
-   * Waits for what the app is working on (its result, its next chunk), but stops at its next
-   * write() of body bytes with WRITTEN, so that written output goes out while it works (PEP 3333:
-   * a server must not delay a block the app has written); with GONE once the client has left;
-   * with WRITTEN too once the response has finished (the caller then sees it has been stopped).
-   * Bytes written before the wait come after a result that is ready already. One promise a wait.
-   */
-  whileWorking<T>(work: Work<T>, gone?: Gone): Promise<T | typeof WRITTEN | typeof GONE> {
-    return new Promise<T | typeof WRITTEN | typeof GONE>((resolve, reject) => {
-      this.#waiting = { work, gone, resolve: resolve as (value: unknown) => void, reject };
-      if (work.outcome !== undefined) this.wakeUp();
-      else if (this.chunks.length > 0 || this.stop || this.finished || gone?.left === true) {
-        queueMicrotask(this.wakeUp); // after the work's own settling, already queued if ready
-      }
-    });
-  }
 
   /** Takes one chunk from the app (yielded or written). */
   push(chunk: unknown): void {
@@ -526,8 +534,8 @@ export async function runApp(
     const value = app(environ, exchange.startResponse);
     if (isThenable(value)) {
       // The app may write() while it works on its result: then the head is due before the result.
-      const work = new Work(value, exchange.wakeUp);
-      const settled = await exchange.whileWorking(work);
+      const work = new Work(value, exchange);
+      const settled = await whileWorking(exchange, work);
       if (settled === WRITTEN) return headDue(exchange, new ResponseBody(exchange, work));
       result = settled as AppIterable;
     } else {
@@ -545,9 +553,9 @@ export async function runApp(
     while (exchange.chunks.length === 0 && !exchange.stop) {
       let step: Step | Promise<Step> | typeof WRITTEN | typeof GONE = source.next();
       if (isThenable(step)) {
-        if (options.gone) gone ??= new Gone(options.gone(), exchange.wakeUp);
-        const work = new Work(step, exchange.wakeUp);
-        step = await exchange.whileWorking(work, gone);
+        if (options.gone) gone ??= new Gone(options.gone(), exchange);
+        const work = new Work(step, exchange);
+        step = await whileWorking(exchange, work, gone);
         if (step === WRITTEN) {
           return headDue(exchange, new ResponseBody(exchange, result, source, work));
         }
@@ -737,7 +745,7 @@ class ResponseBody implements ResponseBodyIterator {
         if (pendingResult === undefined && source === undefined) return DONE;
         try {
           if (pendingResult !== undefined) {
-            const settled = await exchange.whileWorking(pendingResult);
+            const settled = await whileWorking(exchange, pendingResult);
             // return() took over while the app worked; it closes the result.
             if (this.#stopping !== undefined || settled === WRITTEN) continue;
             this.#pendingResult = undefined;
@@ -750,11 +758,11 @@ class ResponseBody implements ResponseBodyIterator {
           let step: Step | typeof WRITTEN | typeof GONE;
           if (work === undefined) {
             const next = source!.next();
-            if (isThenable(next)) work = new Work(next, exchange.wakeUp);
+            if (isThenable(next)) work = new Work(next, exchange);
             else step = next;
           }
           if (work !== undefined) {
-            step = await exchange.whileWorking(work);
+            step = await whileWorking(exchange, work);
             if (this.#stopping !== undefined) continue;
             if (step === WRITTEN) {
               this.#pendingStep = work;
@@ -841,7 +849,7 @@ class ResponseBody implements ResponseBodyIterator {
     this.#pendingStep = undefined;
     exchange.chunks.length = 0;
     exchange.finished = true; // a write() from here on throws in the app
-    exchange.wakeUp(); // a next() waiting on the app ends
+    wakeUp(exchange); // a next() waiting on the app ends
     if (pendingResult !== undefined) {
       // The app has written but not returned yet: its result is closed when it comes.
       try {
