@@ -590,16 +590,7 @@ function headDue(exchange: Exchange, body: ResponseBody): StreamedResponse {
   if (!exchange.stop) return streaming(exchange, body);
   const closing = body.finish();
   exchange.options.waitUntil?.(closing);
-  const head = exchange.head!;
-  return {
-    status: head.status,
-    statusCode: head.statusCode,
-    reason: head.reason,
-    headers: head.headers,
-    body,
-    complete: EMPTY,
-    completeText: '',
-  };
+  return { ...streaming(exchange, body), complete: EMPTY, completeText: '' };
 }
 
 /** The head is due and the body goes on: the response that streams the rest. */
