@@ -254,6 +254,14 @@ class Exchange {
   #closed = false;
   /** Set when close() (or ending the iteration early) failed; the error is already logged. */
   closeFailure: { error: unknown } | undefined;
+  /**
+   * What write() throws once the response has ended, the client gone or a bodiless answer sent:
+   * it tells an app still working that no one reads what it writes. An app that lets it go is
+   * stopped, not failing, and it is not logged.
+   */
+  #ended: ProtocolError | undefined;
+  /** The close() in progress, for a second caller to wait on too. */
+  #closing: Promise<void> | undefined;
   /** The one {@link whileWorking} wait in progress (streaming only: the buffered path has none). */
   waiting: Waiting | undefined;
   readonly environ: Environ;
@@ -306,7 +314,10 @@ class Exchange {
 
   readonly write: Write = (chunk) => {
     if (this.head === undefined) throw new ProtocolError('write() was called before startResponse');
-    if (this.finished) throw new ProtocolError('write() was called after the response ended');
+    if (this.finished) {
+      this.#ended ??= new ProtocolError('write() was called after the response ended');
+      throw this.#ended;
+    }
     this.push(chunk);
     if (this.chunks.length > 0 || this.stop) this.waiting?.wake();
   };
@@ -323,12 +334,13 @@ class Exchange {
       this.stop = true;
       return;
     }
-    this.size += bytes.byteLength;
-    if (this.#declaredLength >= 0 && this.size > this.#declaredLength) {
+    // Checked before counting: a refused chunk was never sent.
+    if (this.#declaredLength >= 0 && this.size + bytes.byteLength > this.#declaredLength) {
       throw new ProtocolError(
         `the app sent more than its Content-Length of ${this.#declaredLength} bytes`,
       );
     }
+    this.size += bytes.byteLength;
     this.chunks.push(bytes);
     // Each chunk is encoded on its own, so each must be well-formed for the joined text to be
     // these bytes: a surrogate pair split across two chunks is two U+FFFD, not one character.
@@ -353,6 +365,7 @@ class Exchange {
   }
 
   log(error: unknown): void {
+    if (error !== undefined && error === this.#ended) return; // the app was stopped
     const errors = this.environ['wsgi.errors'];
     const text = `tsgi: error in app for ${this.environ.REQUEST_METHOD} ${
       this.environ.SCRIPT_NAME + this.environ.PATH_INFO
@@ -367,7 +380,7 @@ class Exchange {
 
   /** Runs the result's close() exactly once; an error there is logged, not thrown. */
   close(result: AppIterable | undefined, source?: Source, early = false): void | Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed) return this.#closing;
     this.#closed = true;
     this.finished = true;
     const pending: Promise<unknown>[] = [];
@@ -394,6 +407,7 @@ class Exchange {
       this.options.waitUntil(all);
       return;
     }
+    this.#closing = all;
     return all;
   }
 
@@ -788,7 +802,9 @@ class ResponseBody implements ResponseBodyIterator {
       }
     } finally {
       this.#running = false;
-      this.#queued.shift()?.();
+      // Later, not from here: thousands of queued calls would each add a frame.
+      const queued = this.#queued.shift();
+      if (queued !== undefined) queueMicrotask(queued);
     }
   }
 
@@ -800,8 +816,9 @@ class ResponseBody implements ResponseBodyIterator {
   }
 
   /**
-   * For an answer without a body, whose head has gone: lets the app end on its own (what it
-   * writes meanwhile is dropped, as for any bodiless answer), then closes its result.
+   * For an answer without a body, whose head has gone: lets the app end, then closes its result.
+   * Its next write() throws the runner's quiet stop signal (never logged), so an app that writes
+   * on and on (an event stream asked for with HEAD) is stopped as a yield would be.
    */
   finish(): Promise<IteratorResult<Uint8Array>> {
     this.#finishing ??= this.#finish();
@@ -810,6 +827,7 @@ class ResponseBody implements ResponseBodyIterator {
 
   async #finish(): Promise<IteratorResult<Uint8Array>> {
     const exchange = this.#exchange;
+    exchange.finished = true; // its next write() stops it: there is nothing more to send
     let source = this.#source;
     const pendingResult = this.#pendingResult;
     const pendingStep = this.#pendingStep;

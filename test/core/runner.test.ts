@@ -8,6 +8,7 @@ import {
   runApp,
   runAppBuffered,
   type StreamedResponse,
+  utf8,
 } from '../../src/index.js';
 import { buildEnviron, type EnvironOptions } from '../../src/testing/index.js';
 import { idleEventStream } from '../_apps.js';
@@ -427,16 +428,21 @@ describe('runner: stopping an app that writes while it works', () => {
     ['GET', '204 No Content'],
     ['GET', '304 Not Modified'],
   ])(
-    '%s %s: the head goes at the first write; later writes are dropped; the body ends with the app',
+    '%s %s: the head goes at the first write; a later write stops the app quietly; the body ends with it',
     async (method, status) => {
       const working = gate();
       const closed = closeCounter();
       const { environ, log } = environWithLog({ method });
+      let refused: unknown;
       const response = await runApp(async (_, start) => {
         const write = start(status, TEXT);
         write('ignored');
         await working.promise;
-        write('dropped, not refused');
+        try {
+          write('nothing more is sent');
+        } catch (error) {
+          refused = error;
+        }
         return closed.wrap(['ignored']);
       }, environ);
       expect([response.status, response.complete?.byteLength]).toEqual([status, 0]);
@@ -451,9 +457,89 @@ describe('runner: stopping an app that writes while it works', () => {
       working.open();
       expect((await end).done).toBe(true);
       expect(closed.counter.closes).toBe(1);
+      expect(String(refused)).toMatch(/after the response ended/);
       expect(log).toEqual([]);
     },
   );
+
+  it('an app that writes on after a HEAD answer went out is stopped, and that is not logged', async () => {
+    const { environ, log } = environWithLog({ method: 'HEAD' });
+    let writes = 0;
+    const response = await runApp(async (_, start) => {
+      const write = start('200 OK', [['Content-Type', 'text/event-stream']]);
+      for (;;) {
+        write('data: tick\n\n');
+        writes++;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }, environ);
+    expect((await response.body.next()).done).toBe(true);
+    expect(writes).toBe(1);
+    expect(log).toEqual([]);
+  });
+
+  it('return() settles after an async close() already under way', async () => {
+    let closeDone = false;
+    const response = await runApp((_, start) => {
+      start('200 OK', TEXT);
+      return Object.assign(
+        (async function* () {
+          yield 'a';
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        })(),
+        {
+          close: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            closeDone = true;
+          },
+        },
+      );
+    }, buildEnviron());
+    await response.body.next(); // 'a'
+    const ending = response.body.next(); // the end: close() starts and takes 50 ms
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await response.body.return();
+    expect(closeDone).toBe(true);
+    expect((await ending).done).toBe(true);
+  });
+
+  it('thousands of next() calls made while the app works all settle, in order', async () => {
+    const working = gate();
+    let write!: (chunk: string) => void;
+    const response = await runApp(async (_, start) => {
+      write = start('200 OK', TEXT);
+      write('0');
+      await working.promise;
+      for (let i = 1; i < 5000; i++) write(String(i % 10));
+      return [];
+    }, buildEnviron());
+    await response.body.next(); // '0'
+    const pending = Array.from({ length: 5000 }, () => response.body.next());
+    working.open();
+    const steps = [{ done: false, value: utf8('0') }, ...(await Promise.all(pending))];
+    expect(
+      steps
+        .slice(0, 5000)
+        .map((step) => fromUtf8(step.value as Uint8Array))
+        .join(''),
+    ).toBe('0123456789'.repeat(500));
+    expect(steps[5000]!.done).toBe(true);
+  });
+
+  it('a chunk refused for overrunning Content-Length is not counted as sent', async () => {
+    const { environ, log } = environWithLog();
+    const response = await runApp((_, start) => {
+      const write = start('200 OK', [...TEXT, ['Content-Length', '4']]);
+      write('ab');
+      try {
+        write('cde');
+      } catch {}
+      write('cd');
+      return [];
+    }, environ);
+    expect(fromUtf8(response.complete!)).toBe('abcd');
+    expect(log).toEqual([]);
+  });
 
   it('next() called again before the last one settled is answered in turn', async () => {
     const working = gate();
