@@ -294,44 +294,48 @@ async function handle(
     body,
     ...(options.errors !== undefined && { errors: options.errors }),
   });
-  // A body the app left half read is read to its end and dropped once the answer is out, or the
+  // A body the app left half read is read to its end and dropped once the app has ended, or the
   // next request on this connection would wait behind it (Node drops a body only when nothing of
   // it was read). It is read through the input the app had, which is bound by the limit.
   const input = environ['wsgi.input'];
-  res.once('finish', () => {
+  const dropUnread = () => {
     if (!req.complete && !req.destroyed) void dropRest(input, req);
-  });
-  // The client may leave while the app works on its first chunk (an event stream waiting for
-  // its first event): the runner then closes the app at once.
+  };
+  // The client may leave while the app works (the runner then closes it at once where it can),
+  // and a pipelined answer still waiting its turn has no socket, so its 'close' never comes.
+  let response: StreamedResponse | undefined;
+  let left = false;
   let gone: Promise<void> | undefined;
   const whenLeft = () => (gone ??= whenGone(req, res));
-  const response = await runApp(app, environ, { debug: options.debug ?? false, gone: whenLeft });
+  void whenLeft().then(() => {
+    left = true;
+    if (res.writableFinished) return;
+    if (response !== undefined) void response.body.return();
+    if (!res.destroyed) log();
+  });
+  response = await runApp(app, environ, { debug: options.debug ?? false, gone: whenLeft });
   if (overflow.over) {
     await response.body.return();
     const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
     if (!res.destroyed) await refuse(req, res, plainResponse(413, text, req.method), sent);
     return;
   }
-  if (res.destroyed) {
+  if (res.destroyed || left) {
     await response.body.return();
     return;
   }
-  // Stop the app as soon as the client goes, even while it is waiting to produce a chunk.
-  void whenLeft().then(() => {
-    if (res.writableFinished) return;
-    void response.body.return();
-    // A pipelined answer still waiting its turn has no socket, and its 'close' never comes.
-    if (!res.destroyed) log();
-  });
   const { complete } = response;
   if (complete !== undefined) {
     // The whole body is known (a list, a generator that has finished): one write, with its length.
-    if (!writeHead(res, withLength(response, req.method), environ, sent)) return;
+    if (!writeHead(res, withLength(response, req.method), environ, sent)) return dropUnread();
     sent.bytes += complete.byteLength;
     res.end(complete);
+    // A bodiless answer the app wrote to while it worked: its body ends when the app does.
+    await response.body.next();
+    dropUnread();
     return;
   }
-  if (!writeHead(res, response, environ, sent)) return;
+  if (!writeHead(res, response, environ, sent)) return dropUnread();
   try {
     for await (const chunk of response.body) {
       if (res.destroyed) break;
@@ -357,5 +361,8 @@ async function handle(
     } else socket.end();
     return;
   }
-  if (!res.destroyed) res.end();
+  if (!res.destroyed) {
+    res.end();
+    dropUnread();
+  }
 }

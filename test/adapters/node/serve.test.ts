@@ -199,6 +199,57 @@ describe('serve', () => {
     }
   });
 
+  it('logs a pipelined request the client left while its app still works, without waiting for it', async () => {
+    const logged: string[] = [];
+    let release!: () => void;
+    const working = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const own = await serve(
+      async (environ, startResponse) => {
+        if (environ.PATH_INFO === '/slow') await new Promise((resolve) => setTimeout(resolve, 200));
+        else await working;
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return ['done'];
+      },
+      { port: 0, onResponse: (entry) => logged.push(`${entry.url} ${entry.aborted}`) },
+    );
+    try {
+      const socket = connect(own.port, '127.0.0.1');
+      socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /work HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await vi.waitFor(() => expect(logged.sort()).toEqual(['/slow true', '/work true']));
+    } finally {
+      release();
+      await own.close();
+    }
+  });
+
+  it('leaves the request body to an app that still reads it after a bodiless head went out', async () => {
+    let read = -1;
+    const own = await serve(
+      async (environ, startResponse) => {
+        const first = await environ['wsgi.input'].read(1000);
+        startResponse('204 No Content', [])('x');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        read = first.byteLength + (await environ['wsgi.input'].read()).byteLength;
+        return [];
+      },
+      { port: 0 },
+    );
+    try {
+      const body = Buffer.alloc(200_000, 97);
+      const socket = connect(own.port, '127.0.0.1');
+      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.byteLength}\r\n\r\n`);
+      socket.write(body);
+      await vi.waitFor(() => expect(read).toBe(200_000));
+      socket.destroy();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers a half-read upload over the limit to a client that reads only after sending it all', async () => {
     const own = await serve(
       async (environ, startResponse) => {
