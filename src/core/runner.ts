@@ -255,11 +255,12 @@ class Exchange {
   /** Set when close() (or ending the iteration early) failed; the error is already logged. */
   closeFailure: { error: unknown } | undefined;
   /**
-   * What write() throws once the response has ended, the client gone or a bodiless answer sent:
-   * it tells an app still working that no one reads what it writes. An app that lets it go is
-   * stopped, not failing, and it is not logged.
+   * What write() throws once the client has gone or a bodiless answer has been sent while the
+   * app works: it tells the app that no one reads what it writes. An app that lets it go is
+   * stopped, not failing, and it is not logged. A write() after the app's own end (from its
+   * close(), say) is a protocol error like any other, and is logged.
    */
-  #ended: ProtocolError | undefined;
+  #stopped: ProtocolError | undefined;
   /** The close() in progress, for a second caller to wait on too. */
   #closing: Promise<void> | undefined;
   /** The one {@link whileWorking} wait in progress (streaming only: the buffered path has none). */
@@ -314,13 +315,17 @@ class Exchange {
 
   readonly write: Write = (chunk) => {
     if (this.head === undefined) throw new ProtocolError('write() was called before startResponse');
-    if (this.finished) {
-      this.#ended ??= new ProtocolError('write() was called after the response ended');
-      throw this.#ended;
-    }
+    if (this.#stopped !== undefined) throw this.#stopped;
+    if (this.finished) throw new ProtocolError('write() was called after the response ended');
     this.push(chunk);
     if (this.chunks.length > 0 || this.stop) this.waiting?.wake();
   };
+
+  /** Nothing more will be sent while the app still works: its next write() stops it, quietly. */
+  stopApp(): void {
+    this.finished = true;
+    this.#stopped ??= new ProtocolError('write() was called after the response ended');
+  }
 
   /** Takes one chunk from the app (yielded or written). */
   push(chunk: unknown): void {
@@ -365,7 +370,7 @@ class Exchange {
   }
 
   log(error: unknown): void {
-    if (error !== undefined && error === this.#ended) return; // the app was stopped
+    if (error !== undefined && error === this.#stopped) return; // the app was stopped
     const errors = this.environ['wsgi.errors'];
     const text = `tsgi: error in app for ${this.environ.REQUEST_METHOD} ${
       this.environ.SCRIPT_NAME + this.environ.PATH_INFO
@@ -723,8 +728,9 @@ class ResponseBody implements ResponseBodyIterator {
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#running) {
       return new Promise((resolve, reject) => {
+        // Its turn is handed over with #running still set, so no later call gets in first.
         this.#queued.push(() => {
-          this.next().then(resolve, reject);
+          this.#next().then(resolve, reject);
         });
       });
     }
@@ -801,10 +807,10 @@ class ResponseBody implements ResponseBodyIterator {
         }
       }
     } finally {
-      this.#running = false;
-      // Later, not from here: thousands of queued calls would each add a frame.
+      // The next queued call runs later, not from here: thousands would each add a frame.
       const queued = this.#queued.shift();
-      if (queued !== undefined) queueMicrotask(queued);
+      if (queued === undefined) this.#running = false;
+      else queueMicrotask(queued);
     }
   }
 
@@ -827,7 +833,7 @@ class ResponseBody implements ResponseBodyIterator {
 
   async #finish(): Promise<IteratorResult<Uint8Array>> {
     const exchange = this.#exchange;
-    exchange.finished = true; // its next write() stops it: there is nothing more to send
+    exchange.stopApp(); // its next write() stops it: there is nothing more to send
     let source = this.#source;
     const pendingResult = this.#pendingResult;
     const pendingStep = this.#pendingStep;
@@ -857,7 +863,7 @@ class ResponseBody implements ResponseBodyIterator {
     this.#pendingResult = undefined;
     this.#pendingStep = undefined;
     exchange.chunks.length = 0;
-    exchange.finished = true; // a write() from here on throws in the app
+    exchange.stopApp(); // a write() from here on throws in the app
     wakeUp(exchange); // a next() waiting on the app ends
     if (pendingResult !== undefined) {
       // The app has written but not returned yet: its result is closed when it comes.

@@ -526,6 +526,44 @@ describe('runner: stopping an app that writes while it works', () => {
     expect(steps[5000]!.done).toBe(true);
   });
 
+  it('a next() made after one queued behind a waiting call is answered after it', async () => {
+    const working = gate();
+    let write!: (chunk: string) => void;
+    const response = await runApp(async (_, start) => {
+      write = start('200 OK', TEXT);
+      write('0');
+      await working.promise;
+      return [];
+    }, buildEnviron());
+    await response.body.next();
+    const order: string[] = [];
+    const a = response.body.next().then((step) => order.push(`A${fromUtf8(step.value!)}`));
+    const b = response.body.next().then((step) => order.push(`B${fromUtf8(step.value!)}`));
+    let e: Promise<unknown> | undefined;
+    write('1'); // A's wait settles: A resumes in the next microtask
+    queueMicrotask(() => {
+      // After A has answered, before B's turn has come round: E must still wait for B.
+      write('2');
+      write('3');
+      e = response.body.next().then((step) => order.push(`E${fromUtf8(step.value!)}`));
+    });
+    await Promise.all([a, b]);
+    await e;
+    expect(order).toEqual(['A1', 'B2', 'E3']);
+    working.open();
+  });
+
+  it('a write() from close(), after the app ended, is logged as the error it is', async () => {
+    const { environ, log } = environWithLog();
+    let write!: (chunk: string) => void;
+    const response = await runAppBuffered((_, start) => {
+      write = start('200 OK', TEXT);
+      return Object.assign(['a'], { close: () => write('late') });
+    }, environ);
+    expect(response.statusCode).toBe(500);
+    expect(log.join('\n')).toMatch(/write\(\) was called after the response ended/);
+  });
+
   it('a chunk refused for overrunning Content-Length is not counted as sent', async () => {
     const { environ, log } = environWithLog();
     const response = await runApp((_, start) => {
