@@ -294,7 +294,7 @@ async function handle(
     body,
     ...(options.errors !== undefined && { errors: options.errors }),
   });
-  // A body the app left half read is read to its end and dropped once the app has ended, or the
+  // A body the app left half read is read to its end and dropped once the answer is out, or the
   // next request on this connection would wait behind it (Node drops a body only when nothing of
   // it was read). It is read through the input the app had, which is bound by the limit.
   const input = environ['wsgi.input'];
@@ -330,8 +330,8 @@ async function handle(
     if (!writeHead(res, withLength(response, req.method), environ, sent)) return dropUnread();
     sent.bytes += complete.byteLength;
     res.end(complete);
-    // A bodiless answer the app wrote to while it worked: its body ends when the app does.
-    await response.body.next();
+    // Not waiting for an app that wrote to a bodiless answer and works on: until its unread body
+    // is gone, the next request on this connection cannot be read.
     dropUnread();
     return;
   }
