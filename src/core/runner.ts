@@ -831,48 +831,39 @@ class ResponseBody implements ResponseBodyIterator {
     return this.#finishing;
   }
 
-  async #finish(): Promise<IteratorResult<Uint8Array>> {
+  #finish(): Promise<IteratorResult<Uint8Array>> {
+    return this.#end(true);
+  }
+
+  #stop(): Promise<IteratorResult<Uint8Array>> {
+    return this.#end(false);
+  }
+
+  /**
+   * Stops the app (its next write() throws the quiet stop signal), waits for the result it is
+   * still working on, and closes it. `letStepFinish`: a step it is on is awaited first (a
+   * bodiless answer, where the app ends on its own); the client leaving does not wait for it.
+   */
+  async #end(letStepFinish: boolean): Promise<IteratorResult<Uint8Array>> {
     const exchange = this.#exchange;
-    exchange.stopApp(); // its next write() stops it: there is nothing more to send
     let source = this.#source;
     const pendingResult = this.#pendingResult;
     const pendingStep = this.#pendingStep;
     this.#source = undefined;
     this.#pendingResult = undefined;
     this.#pendingStep = undefined;
+    exchange.chunks.length = 0;
+    exchange.stopApp();
+    wakeUp(exchange); // a next() waiting on the app ends
     try {
       if (pendingResult !== undefined) {
         this.#result = await pendingResult.promise;
         source = iterableSource(this.#result);
-      } else if (pendingStep !== undefined) {
-        await pendingStep.promise; // the step it is on; then it is ended as a `break` would
+      } else if (letStepFinish && pendingStep !== undefined) {
+        await pendingStep.promise; // then it is ended as a `break` would end it
       }
     } catch (error) {
       exchange.log(error);
-    }
-    const closing = exchange.close(this.#result, source, source !== undefined);
-    if (closing) await closing;
-    return DONE;
-  }
-
-  async #stop(): Promise<IteratorResult<Uint8Array>> {
-    const exchange = this.#exchange;
-    let source = this.#source;
-    const pendingResult = this.#pendingResult;
-    this.#source = undefined;
-    this.#pendingResult = undefined;
-    this.#pendingStep = undefined;
-    exchange.chunks.length = 0;
-    exchange.stopApp(); // a write() from here on throws in the app
-    wakeUp(exchange); // a next() waiting on the app ends
-    if (pendingResult !== undefined) {
-      // The app has written but not returned yet: its result is closed when it comes.
-      try {
-        this.#result = await pendingResult.promise;
-        source = iterableSource(this.#result);
-      } catch (error) {
-        exchange.log(error);
-      }
     }
     const closing = exchange.close(this.#result, source, source !== undefined);
     if (closing) await closing;
