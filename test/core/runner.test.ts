@@ -244,17 +244,16 @@ describe('runner: write()', () => {
   });
 });
 
+/** A promise the test opens when it chooses: what an app awaits while it works. */
+function gate<T = void>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
 describe('runner: write() while the app works (PEP 3333: written blocks are not delayed)', () => {
-  /** A promise the test settles, and whether it has been. */
-  function gate<T = void>() {
-    let open!: (value: T) => void;
-    let fail!: (error: unknown) => void;
-    const promise = new Promise<T>((resolve, reject) => {
-      open = resolve;
-      fail = reject;
-    });
-    return { promise, open, fail };
-  }
   const next = (response: StreamedResponse) => response.body.next();
 
   it('the head and what was written go out before the app returns', async () => {
@@ -357,14 +356,6 @@ describe('runner: write() while the app works (PEP 3333: written blocks are not 
 });
 
 describe('runner: stopping an app that writes while it works', () => {
-  function gate<T = void>() {
-    let open!: (value: T) => void;
-    const promise = new Promise<T>((resolve) => {
-      open = resolve;
-    });
-    return { promise, open };
-  }
-
   it('return() twice while the result is pending still closes it once it comes', async () => {
     const working = gate<AppIterable>();
     const closed = closeCounter();
