@@ -11,6 +11,7 @@ import {
 import { errorStream } from '../core/errors.js';
 import { createInput, type InputSource } from '../core/input.js';
 import type { Environ, WsgiErrors } from '../core/types.js';
+import { encodeMultipart, type FormFields, hasFiles } from './multipart.js';
 
 /** Request headers in any of the usual shapes. Arrays of values become repeated headers. */
 export type HeadersInit =
@@ -31,12 +32,22 @@ export interface EnvironOptions {
   /** Query string (raw) or parameters to encode; merged after any `?query` in `path`. */
   query?: string | Record<string, string | readonly string[]> | URLSearchParams;
   headers?: HeadersInit;
-  /** Body bytes, text, or a stream. Use `json` or `form` for those encodings. */
+  /** Body bytes, text, or a stream. Use `json` or `form` for those encodings; give only one. */
   body?: string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
   /** A value sent as a JSON body; `application/json` unless a Content-Type is given. */
   json?: unknown;
-  /** Fields sent as a form body; `application/x-www-form-urlencoded` unless a Content-Type is given. */
-  form?: Record<string, string | readonly string[]>;
+  /**
+   * Fields sent as a form body: `application/x-www-form-urlencoded`, or `multipart/form-data`
+   * when a value is a `File` or `Blob` (an upload), unless a Content-Type is given.
+   *
+   * @example
+   * ```ts
+   * await client.post('/avatar', {
+   *   form: { user: 'ada', avatar: new File([png], 'ada.png', { type: 'image/png' }) },
+   * });
+   * ```
+   */
+  form?: FormFields;
   /** The Content-Type; wins over a Content-Type in `headers`, which wins over `json`'s or `form`'s. */
   contentType?: string;
   /** Default `http`. */
@@ -63,11 +74,11 @@ export interface EnvironOptions {
   extra?: Record<string, unknown>;
 }
 
-function encodeParams(params: Record<string, string | readonly string[]>): string {
+function encodeParams(params: Record<string, string | readonly unknown[]>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (typeof value === 'string') search.append(key, value);
-    else for (const item of value) search.append(key, item);
+    else for (const item of value) search.append(key, item as string);
   }
   return search.toString();
 }
@@ -163,20 +174,29 @@ export function buildEnviron(options: EnvironOptions = {}): Environ {
     }
   }
 
+  const given = (['body', 'json', 'form'] as const).filter((key) => options[key] !== undefined);
+  if (given.length > 1) {
+    throw new TypeError(`give one request body, not ${given.join(' and ')} together`);
+  }
   let body: InputSource;
+  let contentLength = declaredLength;
   if (options.json !== undefined) {
     body = utf8(JSON.stringify(options.json));
     contentType ??= 'application/json';
+  } else if (options.form !== undefined && hasFiles(options.form)) {
+    const multipart = encodeMultipart(options.form);
+    body = multipart.body;
+    contentLength = multipart.length;
+    contentType ??= multipart.contentType;
   } else if (options.form !== undefined) {
-    body = utf8(encodeParams(options.form));
+    body = utf8(encodeParams(options.form as Record<string, string | readonly string[]>));
     contentType ??= 'application/x-www-form-urlencoded';
   } else if (typeof options.body === 'string') {
     body = utf8(options.body);
   } else {
     body = options.body;
   }
-
-  const contentLength = body instanceof Uint8Array ? body.byteLength : declaredLength;
+  if (body instanceof Uint8Array) contentLength = body.byteLength;
   const [serverName, serverPort] = splitHost(host, scheme, forwardedPort);
   const environ = createEnviron({
     method: options.method ?? 'GET',

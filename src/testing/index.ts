@@ -14,3 +14,4 @@ export {
 } from './client.js';
 export { CookieJar, type CookieScope, type StoredCookie } from './cookies.js';
 export { buildEnviron, type EnvironOptions, type HeadersInit } from './environ-builder.js';
+export type { FormFields, FormValue } from './multipart.js';

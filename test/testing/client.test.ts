@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type App, type Environ, Response } from '../../src/index.js';
+import { type App, type Environ, Request, Response } from '../../src/index.js';
 import { lint } from '../../src/middleware/index.js';
 import { buildEnviron, Client } from '../../src/testing/index.js';
 
@@ -131,6 +131,59 @@ describe('buildEnviron', () => {
     const form = buildEnviron({ method: 'POST', form: { a: ['1', '2'], b: 'x y' } });
     expect(form.CONTENT_TYPE).toBe('application/x-www-form-urlencoded');
     expect(new TextDecoder().decode(await form['wsgi.input'].read())).toBe('a=1&a=2&b=x+y');
+  });
+
+  it('sends a form with a File or Blob as multipart/form-data that parsers read back exactly', async () => {
+    const bytes = new Uint8Array(300).map((_, i) => (i * 7) % 256); // CR, LF and `--` included
+    const form = {
+      user: 'Adá "the" first',
+      avatar: new File([bytes], 'pic "1".png', { type: 'image/png' }),
+      notes: [new Blob(['plain blob']), 'second\r\nline'],
+    };
+    const environ = buildEnviron({ method: 'POST', form });
+    expect(environ.CONTENT_TYPE).toMatch(/^multipart\/form-data; boundary=\S+$/);
+    const body = await environ['wsgi.input'].read();
+    expect(Number(environ.CONTENT_LENGTH)).toBe(body.byteLength);
+
+    // The framework's parser, as an app sees it.
+    const request = new Request(buildEnviron({ method: 'POST', form }));
+    const fields = await request.form();
+    const files = await request.files();
+    expect(fields.get('user')).toBe('Adá "the" first');
+    expect(fields.getAll('notes')).toEqual(['second\r\nline']);
+    const avatar = files.get('avatar')!;
+    expect([avatar.filename, avatar.contentType]).toEqual(['pic "1".png', 'image/png']);
+    expect(avatar.data).toEqual(bytes);
+    const blob = files.get('notes')!;
+    expect([blob.filename, blob.contentType, blob.text()]).toEqual([
+      'blob',
+      'application/octet-stream',
+      'plain blob',
+    ]);
+
+    // An independent parser: the web's own, on the same bytes.
+    const parsed = await new globalThis.Request('http://localhost/', {
+      method: 'POST',
+      headers: { 'content-type': environ.CONTENT_TYPE as string },
+      body: body as Uint8Array<ArrayBuffer>,
+    }).formData();
+    expect(parsed.get('user')).toBe('Adá "the" first');
+    const file = parsed.get('avatar') as File;
+    expect(file.name).toBe('pic "1".png');
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
+    expect(parsed.getAll('notes').length).toBe(2);
+  });
+
+  it('sends a form without files urlencoded, and refuses two bodies at once', () => {
+    expect(buildEnviron({ method: 'POST', form: { a: 'b' } }).CONTENT_TYPE).toBe(
+      'application/x-www-form-urlencoded',
+    );
+    expect(() => buildEnviron({ method: 'POST', json: { a: 1 }, form: { a: '1' } })).toThrow(
+      'give one request body, not json and form together',
+    );
+    expect(() => buildEnviron({ method: 'POST', body: 'x', json: null })).toThrow(
+      'not body and json together',
+    );
   });
 
   it('adds headers, joining repeats', () => {
@@ -380,6 +433,19 @@ describe('Client: followRedirects', () => {
       }),
     ];
   };
+
+  it('sends a form with files again, whole, on a 307', async () => {
+    const file = new File(['file body'], 'a.txt', { type: 'text/plain' });
+    const res = await new Client(redirecting).post('/r/307/end', {
+      form: { f: file },
+      followRedirects: true,
+    });
+    const seen = res.json<{ type: string; body: string }>();
+    expect(seen.type).toMatch(/^multipart\/form-data; boundary=/);
+    expect(seen.body).toContain(
+      'filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nfile body\r\n',
+    );
+  });
 
   it('does not follow unless asked', async () => {
     const res = await new Client(redirecting).get('/r/302/end');
