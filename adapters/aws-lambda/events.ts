@@ -63,7 +63,10 @@ export interface EventInit {
   /** Request headers; arrays or repeated pairs become repeated headers. */
   headers?: Record<string, string | readonly string[]> | readonly (readonly [string, string])[];
   body?: Uint8Array | string;
-  /** API Gateway stage. Default `prod` for aws-v1, `$default` for aws-v2. */
+  /**
+   * API Gateway stage. Default `prod` for aws-v1, `$default` for aws-v2. A named stage is put in
+   * the URL (`requestContext.path`, `rawPath`) only on the default execute-api `host`.
+   */
   stage?: string;
   /** Host the client used. Default: the front end's own domain. */
   host?: string;
@@ -291,7 +294,8 @@ function v2Event(
     : `${API_ID}.execute-api.us-east-1.amazonaws.com`;
   const host = init.host ?? domain;
   const stage = url ? '$default' : (init.stage ?? '$default');
-  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
+  // A named stage is in the URL only on the execute-api domain; a custom domain's mapping hides it.
+  const rawPath = stage === '$default' || host !== domain ? path : `/${stage}${path}`;
   const lower: [string, string][] = forwarded(pairs, host, sourceIp).map(([n, v]) => [
     n.toLowerCase(),
     v,

@@ -155,13 +155,19 @@ describe('tsgi event', () => {
       'api.example.com',
     ]);
     const event = JSON.parse(res.stdout);
-    expect(event.rawPath).toBe('/beta/environ');
+    // A custom domain's API mapping hides the stage: it is in the context, not in the URL.
+    expect(event.rawPath).toBe('/environ');
+    expect(event.requestContext.stage).toBe('beta');
     expect(event.requestContext.domainName).toBe('api.example.com');
     const invoked = await runCli(['invoke', HELLO, '--event', '-'], { input: res.stdout });
     const environ = JSON.parse(JSON.parse(invoked.stdout).body);
-    expect(environ.SCRIPT_NAME).toBe('/beta');
+    expect(environ.SCRIPT_NAME).toBe('');
     expect(environ.PATH_INFO).toBe('/environ');
     expect(environ.SERVER_NAME).toBe('api.example.com');
+    const onAws = JSON.parse(
+      (await runCli(['event', 'aws-v2', 'GET', '/environ', '--stage', 'beta'])).stdout,
+    );
+    expect(onAws.rawPath).toBe('/beta/environ');
   });
 
   it('refuses an unknown kind', async () => {

@@ -448,6 +448,17 @@ describe('the request side', () => {
     expect([kept.SCRIPT_NAME, kept.PATH_INFO]).toEqual(['', '/beta/x']);
   });
 
+  it('buildEvent puts a named v2 stage in rawPath on the execute-api domain only', async () => {
+    expect(buildEvent('aws-v2', { path: '/x', stage: 'beta' }).rawPath).toBe('/beta/x');
+    const custom = buildEvent('aws-v2', { path: '/x', stage: 'beta', host: 'api.example.com' });
+    expect([custom.rawPath, custom.requestContext.http.path]).toEqual(['/x', '/x']);
+    const result = await handler(echoApp)(custom);
+    const { environ } = JSON.parse(
+      Buffer.from(decodeResult('aws-v2', result).body).toString(),
+    ) as Echo;
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/x']);
+  });
+
   it('v2 stage that is only a prefix of the first segment is not cut', async () => {
     const event = buildEvent('aws-v2', { path: '/betamax' });
     event.requestContext.stage = 'beta';
