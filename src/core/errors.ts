@@ -47,10 +47,16 @@ export function consoleErrors(): WsgiErrors {
 
 /** Formats a thrown value for a log: the stack where there is one. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  // Anything can be thrown, including values that throw when looked at (a revoked Proxy, an
+  // object with no prototype): describing it must never fail in turn.
   try {
+    if (error instanceof Error) return String(error.stack ?? `${error.name}: ${error.message}`);
     return `non-Error value thrown: ${typeof error === 'string' ? error : JSON.stringify(error)}`;
   } catch {
-    return `non-Error value thrown: ${String(error)}`;
+    try {
+      return `non-Error value thrown: ${String(error)}`;
+    } catch {
+      return `non-Error value thrown: a ${typeof error} that cannot be shown`;
+    }
   }
 }

@@ -282,8 +282,8 @@ class Exchange {
     const { code, reason } = parseStatus(status);
     const head = ownPairs(headers);
     checkHeaders(head);
-    this.#bodiless = statusForbidsBody(code) || this.environ.REQUEST_METHOD === 'HEAD';
-    this.#declaredLength = -1;
+    // Kept apart until every check has passed: a refused replacement leaves the first head whole.
+    let declaredLength = -1;
     let length: number | undefined;
     for (let i = head.length - 1; i >= 0; i--) {
       const [name, value] = head[i]!;
@@ -304,12 +304,14 @@ class Exchange {
         continue;
       }
       length = Number(value);
-      if (code !== 304 && this.environ.REQUEST_METHOD !== 'HEAD') this.#declaredLength = length;
+      if (code !== 304 && this.environ.REQUEST_METHOD !== 'HEAD') declaredLength = length;
     }
     // A 205 says "no content" with a length of 0 (RFC 7231 §6.3.6), so an HTTP/1.1 server sends
     // neither a body nor an empty chunked one.
     if (code === 205) head.push(['Content-Length', '0']);
     this.head = { status, statusCode: code, reason, headers: head };
+    this.#bodiless = statusForbidsBody(code) || this.environ.REQUEST_METHOD === 'HEAD';
+    this.#declaredLength = declaredLength;
     return this.write;
   };
 
@@ -402,10 +404,13 @@ class Exchange {
       }
     };
     // Stopping early ends the iteration the way `for...of` + `break` does (a generator's finally runs).
-    if (early && source !== undefined && typeof source.return === 'function') {
-      guard(() => source.return!());
+    // The methods are looked up inside the guard too: a getter may throw.
+    if (early && source !== undefined) {
+      guard(() => (typeof source.return === 'function' ? source.return() : undefined));
     }
-    if (result != null && typeof result.close === 'function') guard(() => result.close!());
+    if (result != null) {
+      guard(() => (typeof result.close === 'function' ? result.close() : undefined));
+    }
     if (pending.length === 0) return;
     const all = Promise.all(pending).then(() => undefined);
     if (this.options.waitUntil) {
@@ -700,7 +705,7 @@ class ResponseBody implements ResponseBodyIterator {
   #pendingStep: Work<Step> | undefined;
   /** Set by return(): the app is being stopped, and every later call ends at once. */
   #stopping: Promise<IteratorResult<Uint8Array>> | undefined;
-  /** Set by finish(): a bodiless answer waits for the app to end; every call waits for that. */
+  /** Set by finish(): a bodiless answer stops the app; every call waits for its close(). */
   #finishing: Promise<IteratorResult<Uint8Array>> | undefined;
   /** A next() is in progress; calls made meanwhile wait their turn here. */
   #running = false;
@@ -817,38 +822,30 @@ class ResponseBody implements ResponseBodyIterator {
   /** The client went away: stop the app and run its close(). Every call returns the same promise. */
   return(): Promise<IteratorResult<Uint8Array>> {
     if (this.#finishing !== undefined) return this.#finishing;
-    this.#stopping ??= this.#stop();
+    this.#stopping ??= this.#end();
     return this.#stopping;
   }
 
   /**
-   * For an answer without a body, whose head has gone: lets the app end, then closes its result.
-   * Its next write() throws the runner's quiet stop signal (never logged), so an app that writes
-   * on and on (an event stream asked for with HEAD) is stopped as a yield would be.
+   * For an answer without a body, whose head has gone: stops the app as {@link return} does, and
+   * every call waits for its close(). Its next write() throws the runner's quiet stop signal
+   * (never logged), so an app that writes on and on (an event stream asked for with HEAD) is
+   * stopped as a yield would be.
    */
   finish(): Promise<IteratorResult<Uint8Array>> {
-    this.#finishing ??= this.#finish();
+    this.#finishing ??= this.#end();
     return this.#finishing;
-  }
-
-  #finish(): Promise<IteratorResult<Uint8Array>> {
-    return this.#end(true);
-  }
-
-  #stop(): Promise<IteratorResult<Uint8Array>> {
-    return this.#end(false);
   }
 
   /**
    * Stops the app (its next write() throws the quiet stop signal), waits for the result it is
-   * still working on, and closes it. `letStepFinish`: a step it is on is awaited first (a
-   * bodiless answer, where the app ends on its own); the client leaving does not wait for it.
+   * still working on, and closes it. A chunk it is working on is not waited for: its close() may
+   * be the only thing that ends that wait (an event stream waiting for its next event).
    */
-  async #end(letStepFinish: boolean): Promise<IteratorResult<Uint8Array>> {
+  async #end(): Promise<IteratorResult<Uint8Array>> {
     const exchange = this.#exchange;
     let source = this.#source;
     const pendingResult = this.#pendingResult;
-    const pendingStep = this.#pendingStep;
     this.#source = undefined;
     this.#pendingResult = undefined;
     this.#pendingStep = undefined;
@@ -859,8 +856,6 @@ class ResponseBody implements ResponseBodyIterator {
       if (pendingResult !== undefined) {
         this.#result = await pendingResult.promise;
         source = iterableSource(this.#result);
-      } else if (letStepFinish && pendingStep !== undefined) {
-        await pendingStep.promise; // then it is ended as a `break` would end it
       }
     } catch (error) {
       exchange.log(error);

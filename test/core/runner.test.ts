@@ -10,7 +10,7 @@ import {
   type StreamedResponse,
   utf8,
 } from '../../src/index.js';
-import { buildEnviron, type EnvironOptions } from '../../src/testing/index.js';
+import { buildEnviron, Client, type EnvironOptions } from '../../src/testing/index.js';
 import { idleEventStream } from '../_apps.js';
 
 const TEXT: [string, string][] = [['Content-Type', 'text/plain']];
@@ -184,6 +184,42 @@ describe('runner: a second startResponse', () => {
       expect(res.text).toBe('sorry');
     }
   });
+
+  it.each([
+    ['a Content-Length that is not a number', [['Content-Length', 'x']], 'hello'],
+    [
+      'two different Content-Lengths on a 304',
+      [
+        ['Content-Length', '1'],
+        ['Content-Length', '2'],
+      ],
+      'hello',
+    ],
+  ] as [string, [string, string][], string][])(
+    'a replacement refused for %s leaves the first head whole, its length checked',
+    async (_, replacement, body) => {
+      const app =
+        (sent: string): App =>
+        (_, start) => {
+          start('200 OK', [['Content-Length', '5']]);
+          expect(() => start('304 Not Modified', replacement, new Error('e'))).toThrow();
+          return [sent];
+        };
+      const whole = await both(app(body));
+      for (const res of [whole.buffered, whole.streamed]) {
+        expect([res.statusCode, res.headers, res.text]).toEqual([
+          200,
+          [['Content-Length', '5']],
+          'hello',
+        ]);
+      }
+      const over = await both(app('hello world!'));
+      for (const res of [over.buffered, over.streamed]) {
+        expect(res.statusCode).toBe(500);
+        expect(res.log.join('\n')).toMatch(/more than its Content-Length of 5/);
+      }
+    },
+  );
 
   it('with excInfo after headers are sent rethrows it', async () => {
     const boom = new Error('late failure');
@@ -450,6 +486,43 @@ describe('runner: stopping an app that writes while it works', () => {
       expect(closed.counter.closes).toBe(1);
       expect(String(refused)).toMatch(/after the response ended/);
       expect(log).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['HEAD', '200 OK'],
+    ['GET', '204 No Content'],
+    ['GET', '304 Not Modified'],
+  ])(
+    '%s %s: a generator waiting for an event only its close() ends is closed, not waited for',
+    async (method, status) => {
+      let closes = 0;
+      const app: App = (_, start) => {
+        const write = start(status, [['Content-Type', 'text/event-stream']]);
+        let wake = () => {};
+        let open = true;
+        const events = (async function* () {
+          write(': connected\n\n');
+          while (open) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            if (open) yield 'data: x\n\n';
+          }
+        })();
+        return Object.assign(events, {
+          close() {
+            closes++;
+            open = false;
+            wake();
+          },
+        });
+      };
+      const response = await runApp(app, buildEnviron({ method }));
+      expect((await response.body.next()).done).toBe(true);
+      expect(closes).toBe(1);
+      const client = await new Client(app)[method === 'HEAD' ? 'head' : 'get']('/');
+      expect([client.status, client.body.byteLength, closes]).toEqual([status, 0, 2]);
     },
   );
 
@@ -856,6 +929,49 @@ describe('runner: close()', () => {
       }
     },
   );
+
+  it.each([
+    [
+      'an object without a prototype that holds itself',
+      () => {
+        const value: Record<string, unknown> = Object.create(null);
+        value.self = value;
+        throw value;
+      },
+    ],
+    [
+      'a revoked Proxy',
+      () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        throw proxy;
+      },
+    ],
+  ])('an app that throws %s gets the 500, with the failure logged', async (_, fail) => {
+    const { buffered, streamed } = await both(fail as App);
+    for (const res of [buffered, streamed]) {
+      expect(res.status).toBe('500 Internal Server Error');
+      expect(res.log.join('\n')).toMatch(/error in app for GET \/: non-Error value thrown/);
+    }
+  });
+
+  it('a close getter that throws is the failure of close(), logged once', async () => {
+    const { buffered, streamed } = await both((_environ, start) => {
+      start('200 OK', TEXT);
+      return {
+        [Symbol.iterator]() {
+          throw new Error('no iterator');
+        },
+        get close(): () => void {
+          throw new Error('close getter failed');
+        },
+      };
+    });
+    for (const res of [buffered, streamed]) {
+      expect(res.status).toBe('500 Internal Server Error');
+      expect(res.log.join('\n').match(/close getter failed/g)).toHaveLength(1);
+    }
+  });
 
   it('an error in close() after a streamed head went out is logged; the response stands', async () => {
     const { streamed } = await both((_environ, start) => {
