@@ -118,7 +118,7 @@ function lambdaListener(kind: EventKindName, app: App, options: EmulateOptions):
         body = await readBody(req, max);
       } catch (error) {
         if (!(error instanceof TooLarge)) throw error;
-        log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method);
+        log.bytes = sendPlain(res, 413, `Content Too Large: over ${max} bytes\n`, req.method);
         return;
       }
       const host = req.headers.host;
@@ -157,7 +157,7 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
     const log = observe(req, res, options);
     (async () => {
       if ((declaredLength(req) ?? 0) > max) {
-        log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method);
+        log.bytes = sendPlain(res, 413, `Content Too Large: over ${max} bytes\n`, req.method);
         return;
       }
       const headers = new Headers();
@@ -183,7 +183,7 @@ function cloudflareListener(app: App, options: EmulateOptions): Listener {
       const response = await fetch(request, {}, ctx);
       if (overflow.over) {
         await response.body?.cancel();
-        log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, method);
+        log.bytes = sendPlain(res, 413, `Content Too Large: over ${max} bytes\n`, method);
         return;
       }
       const out: Header[] = [];
@@ -275,7 +275,7 @@ export function emulateListener(
       }
       const log = observe(req, res, options);
       // The client may still send the body after its wait: the connection ends with the answer.
-      log.bytes = sendPlain(res, 413, `Payload Too Large: over ${max} bytes\n`, req.method, true);
+      log.bytes = sendPlain(res, 413, `Content Too Large: over ${max} bytes\n`, req.method, true);
     },
   });
 }

@@ -277,7 +277,7 @@ async function handle(
   }
   const declared = declaredLength(req);
   if (declared !== undefined && declared > max) {
-    const text = `Payload Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;
+    const text = `Content Too Large: the request body of ${declared} bytes is over the limit of ${max}\n`;
     const tooLarge = plainResponse(413, text, req.method);
     if (expectsContinue) {
       // The client waits for a 100 before sending: nothing to drain, and the connection ends
@@ -316,7 +316,7 @@ async function handle(
   response = await runApp(app, environ, { debug: options.debug ?? false, gone: whenLeft });
   if (overflow.over) {
     await response.body.return();
-    const text = `Payload Too Large: the request body is over the limit of ${max} bytes\n`;
+    const text = `Content Too Large: the request body is over the limit of ${max} bytes\n`;
     if (!res.destroyed) await refuse(req, res, plainResponse(413, text, req.method), sent);
     return;
   }

@@ -284,7 +284,7 @@ export default () => {
     try {
       const refused = await postExpectingContinue(`${server.url}/echo`, 100, 'x'.repeat(100));
       expect([refused.continued, refused.status]).toEqual([false, 413]);
-      expect(refused.text).toMatch(/^Payload Too Large/);
+      expect(refused.text).toMatch(/^Content Too Large: /);
       await eventually(async () =>
         /^POST \/echo 413 [1-9]\d*B /m.test(server.stdout()) ? true : undefined,
       );

@@ -638,8 +638,8 @@ describe('serve', () => {
     };
     const big = new Uint8Array(4 * 1024 * 1024 + 1);
     const sized = await send(`${server.url}/upload`, { method: 'POST', body: big });
-    expect(sized.statusCode).toBe(413);
-    expect(String(await readAll(sized))).toContain('over the limit');
+    expect([sized.statusCode, sized.statusMessage]).toEqual([413, 'Content Too Large']);
+    expect(String(await readAll(sized))).toMatch(/^Content Too Large: .* over the limit/);
     expect(called).toBe(false);
 
     const chunked = await send(`${server.url}/upload`, {
