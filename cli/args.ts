@@ -20,7 +20,10 @@ export function parseCommand<T extends Options>(
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${oneLine(error)} (see tsgi ${command} --help)`);
+    // Node's text for an unknown option goes on about positional arguments: name the option only.
+    const unknown = /^Unknown option '([^']*)'/.exec(oneLine(error));
+    const reason = unknown ? `unknown option ${unknown[1]}` : oneLine(error);
+    throw new UsageError(`${reason} (see tsgi ${command} --help)`);
   }
 }
 

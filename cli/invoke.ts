@@ -47,7 +47,7 @@ export async function invokeCommand(args: string[]): Promise<number> {
     values.context !== undefined
       ? { ...localContext(), ...readJsonObject(values.context, 'context') }
       : localContext();
-  checkEvent(event);
+  await checkEvent(event);
   const app = await loadApp(positionals[0], {
     ...(values.export !== undefined && { exportName: values.export }),
   });
@@ -63,13 +63,21 @@ export async function invokeCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Refuses, as a usage error, an event that no front end the adapter serves would send. */
-export function checkEvent(event: Record<string, unknown>): void {
+const noApp: App = () => {
+  throw new Error('unreachable: the event is one the adapter refuses');
+};
+
+/**
+ * Refuses, as a usage error, an event that no front end the adapter serves would send, in the
+ * adapter's own words (which name a Lambda@Edge response trigger, say), before the app loads.
+ */
+export async function checkEvent(event: Record<string, unknown>): Promise<void> {
   if (eventKind(event) !== undefined || event.source === 'serverless-plugin-warmup') return;
-  const keys = Object.keys(event).slice(0, 8).join(', ');
-  throw new UsageError(
-    `the event (keys: ${keys}) is not one the Lambda adapter serves: API Gateway v1/v2, Function URL, ALB or Lambda@Edge`,
-  );
+  try {
+    await handler(noApp, { logger: () => {} })(event as unknown as LambdaEvent);
+  } catch (error) {
+    throw new UsageError(oneLine(error).replace(/^tsgi: /, ''));
+  }
 }
 
 /**

@@ -34,6 +34,10 @@ describe('tsgi help, version and errors', () => {
     [['serve', HELLO, '--port', 'eighty'], /--port must be a number/],
     [['serve', HELLO, '--emulate', 'mainframe'], /--emulate must be one of/],
     [['request', HELLO, 'GET'], /usage: tsgi request/],
+    [
+      ['request', HELLO, 'GET', '/', '--bogus'],
+      /^tsgi: unknown option --bogus \(see tsgi request --help\)\n$/,
+    ],
     [['request', HELLO, 'GET', '/', '-H', 'no colon'], /is not a header/],
     [['request', HELLO, 'POST', '/echo', '-d', `@${join(dir, 'nope.bin')}`], /cannot read data/],
     [

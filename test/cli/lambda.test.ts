@@ -27,7 +27,7 @@ describe('tsgi invoke', () => {
     try {
       for (const name of events) {
         const event = readJsonObject(join(FIXTURES, name), 'event');
-        checkEvent(event);
+        await checkEvent(event);
         for (const http of [false, true]) {
           const output = await invokeEvent(app, event, localContext(), http);
           if (http) {
@@ -94,7 +94,14 @@ describe('tsgi invoke', () => {
   it.each([
     ['{ "version": "2.0", ', /is not valid JSON/],
     ['[1, 2]', /must be a JSON object/],
-    ['{ "hello": "world" }', /not one the Lambda adapter serves/],
+    [
+      '{ "hello": "world" }',
+      /^tsgi: the Lambda handler got an event with top-level keys \[hello\]; it serves /,
+    ],
+    [
+      '{ "Records": [{ "cf": { "config": { "eventType": "viewer-response" }, "request": {}, "response": {} } }] }',
+      /got a Lambda@Edge viewer-response event \(a response trigger/,
+    ],
   ])('refuses %j with one line and exit status 2', async (input, message) => {
     const res = await runCli(['invoke', HELLO, '--event', '-'], { input });
     expect(res.code).toBe(2);
