@@ -526,6 +526,24 @@ describe('runner: stopping an app that writes while it works', () => {
     },
   );
 
+  it.each([
+    ['HEAD', '200 OK'],
+    ['GET', '204 No Content'],
+  ])('%s %s: a chunk the app was working on that fails is logged once', async (method, status) => {
+    const { environ, log } = environWithLog({ method });
+    const response = await runApp((_, start) => {
+      const write = start(status, TEXT);
+      return (async function* () {
+        write('header row\n');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('database is down');
+      })();
+    }, environ);
+    expect((await response.body.next()).done).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log.join('').match(/error in app for .*database is down/g)).toHaveLength(1);
+  });
+
   it('an app that writes on after a HEAD answer went out is stopped, and that is not logged', async () => {
     const { environ, log } = environWithLog({ method: 'HEAD' });
     let writes = 0;
