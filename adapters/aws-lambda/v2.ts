@@ -48,10 +48,19 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
     const context = event.requestContext;
     const http = context.http;
     let rawPath = str(event.rawPath) || str(http.path) || '/';
-    // A named stage is the first segment of rawPath (`/beta/users`); `$default` is not in it.
+    // A named stage is the first segment of rawPath (`/beta/users`) on the execute-api domain;
+    // `$default` is not in it, nor is any stage on a custom domain, whose route may begin with the
+    // stage's name. An event without a domain (one written by hand) is taken as execute-api's.
     let prefix = '';
     const stage = context.stage;
-    if (settings.stripStage && typeof stage === 'string' && stage !== '$default' && stage !== '') {
+    const domain = str(context.domainName);
+    if (
+      settings.stripStage &&
+      typeof stage === 'string' &&
+      stage !== '$default' &&
+      stage !== '' &&
+      (domain === undefined || domain.includes('.execute-api.'))
+    ) {
       const candidate = `/${stage}`;
       if (onBoundary(rawPath, candidate)) {
         prefix = candidate;

@@ -459,6 +459,22 @@ describe('the request side', () => {
     expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/x']);
   });
 
+  it('v2 on a custom domain: a route that begins with the stage name is the route', async () => {
+    const event = buildEvent('aws-v2', { path: '/v1/users', stage: 'v1', host: 'api.example.com' });
+    const result = await handler(echoApp)(event);
+    const { environ } = JSON.parse(
+      Buffer.from(decodeResult('aws-v2', result).body).toString(),
+    ) as Echo;
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/v1/users']);
+    // Without a domain (an event written by hand), the stage is cut as on execute-api.
+    const bare = buildEvent('aws-v2', { path: '/users', stage: 'v1' });
+    delete (bare.requestContext as { domainName?: string }).domainName;
+    const cut = JSON.parse(
+      Buffer.from(decodeResult('aws-v2', await handler(echoApp)(bare)).body).toString(),
+    ) as Echo;
+    expect([cut.environ.SCRIPT_NAME, cut.environ.PATH_INFO]).toEqual(['/v1', '/users']);
+  });
+
   it('v2 stage that is only a prefix of the first segment is not cut', async () => {
     const event = buildEvent('aws-v2', { path: '/betamax' });
     event.requestContext.stage = 'beta';
