@@ -172,8 +172,14 @@ export class Client {
    * again, or comes more than {@link MAX_REDIRECTS} times.
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
+    // A request's own body replaces a default one, whichever of body, json and form each is.
+    const givesBody =
+      options.body !== undefined || options.json !== undefined || options.form !== undefined;
+    const defaults = givesBody
+      ? { ...this.defaults, body: undefined, json: undefined, form: undefined }
+      : this.defaults;
     const { followRedirects = false, ...first } = {
-      ...this.defaults,
+      ...defaults,
       ...options,
       headers: mergedHeaders(this.defaults.headers, options.headers),
     };

@@ -20,6 +20,11 @@ export function hasFiles(fields: FormFields): boolean {
   return false;
 }
 
+/** Every line ending as CRLF, as HTML's form encoding does to names and text values. */
+function crlf(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, '\r\n');
+}
+
 /** A name in a Content-Disposition parameter, escaped as browsers do (HTML's form encoding). */
 function quote(text: string): string {
   return text.replaceAll('"', '%22').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
@@ -39,7 +44,7 @@ export function encodeMultipart(fields: FormFields): {
   const parts: [head: Uint8Array, value: Uint8Array | Blob][] = [];
   let length = 0;
   for (const [name, value] of entries(fields)) {
-    let disposition = `form-data; name="${quote(name)}"`;
+    let disposition = `form-data; name="${quote(crlf(name))}"`;
     let type = '';
     if (value instanceof Blob) {
       const filename = typeof (value as File).name === 'string' ? (value as File).name : 'blob';
@@ -47,18 +52,18 @@ export function encodeMultipart(fields: FormFields): {
       type = `\r\nContent-Type: ${value.type || 'application/octet-stream'}`;
     }
     const head = utf8(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`);
-    const content = typeof value === 'string' ? utf8(value) : value;
+    const content = typeof value === 'string' ? utf8(crlf(value)) : value;
     parts.push([head, content]);
     length += head.byteLength + (content instanceof Blob ? content.size : content.byteLength) + 2;
   }
   const end = utf8(`--${boundary}--\r\n`);
   length += end.byteLength;
-  const crlf = utf8('\r\n');
+  const lineEnd = utf8('\r\n');
   async function* body(): AsyncGenerator<Uint8Array> {
     for (const [head, content] of parts) {
       yield head;
       yield content instanceof Blob ? new Uint8Array(await content.arrayBuffer()) : content;
-      yield crlf;
+      yield lineEnd;
     }
     yield end;
   }

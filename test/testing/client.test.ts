@@ -174,6 +174,45 @@ describe('buildEnviron', () => {
     expect(parsed.getAll('notes').length).toBe(2);
   });
 
+  it("lets a request's own body replace a Client's default one of another kind", async () => {
+    const echo: App = async (environ, start) => {
+      start('200 OK', [['Content-Type', 'text/plain']]);
+      const body = new TextDecoder().decode(await environ['wsgi.input'].read());
+      return [`${environ.CONTENT_TYPE} ${body}`];
+    };
+    const client = new Client(echo, { json: { token: 'default' } });
+    expect((await client.post('/', { form: { user: 'ada' } })).text()).toBe(
+      'application/x-www-form-urlencoded user=ada',
+    );
+    expect((await client.post('/', { body: 'raw' })).text()).toBe('undefined raw');
+    expect((await client.post('/')).text()).toBe('application/json {"token":"default"}');
+  });
+
+  it('sends line endings in names and text values as CRLF, as FormData does', async () => {
+    const fields = { 'a\nb': 'line1\nline2\rline3', file: new File(['x\ny'], 'f\n.txt') };
+    const environ = buildEnviron({ method: 'POST', form: fields });
+    const ours = await new globalThis.Request('http://localhost/', {
+      method: 'POST',
+      headers: { 'content-type': environ.CONTENT_TYPE as string },
+      body: (await environ['wsgi.input'].read()) as Uint8Array<ArrayBuffer>,
+    }).formData();
+    const data = new FormData();
+    for (const [name, value] of Object.entries(fields)) data.append(name, value);
+    const theirs = await new globalThis.Request('http://localhost/', {
+      method: 'POST',
+      body: data,
+    }).formData();
+    const entries = async (form: FormData) =>
+      Promise.all(
+        [...form].map(async ([name, value]) => [
+          name,
+          typeof value === 'string' ? value : [value.name, await value.text()],
+        ]),
+      );
+    expect(await entries(ours)).toEqual(await entries(theirs));
+    expect(ours.get('a\r\nb')).toBe('line1\r\nline2\r\nline3');
+  });
+
   it('sends a form without files urlencoded, and refuses two bodies at once', () => {
     expect(buildEnviron({ method: 'POST', form: { a: 'b' } }).CONTENT_TYPE).toBe(
       'application/x-www-form-urlencoded',
