@@ -833,12 +833,7 @@ class ResponseBody implements ResponseBodyIterator {
    * stopped as a yield would be.
    */
   finish(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#finishing === undefined) {
-      // The answer is complete, so a chunk the app still works on failing is its own failure.
-      const exchange = this.#exchange;
-      this.#pendingStep?.promise.then(undefined, (error: unknown) => exchange.log(error));
-      this.#finishing = this.#end();
-    }
+    this.#finishing ??= this.#end();
     return this.#finishing;
   }
 
