@@ -123,6 +123,32 @@ function mergedHeaders(
   return [...headerPairs(defaults).filter(([name]) => !named.has(name.toLowerCase())), ...ownPairs];
 }
 
+/** The options a request gives: a key set to `undefined` leaves the Client's default in place. */
+function givenOnly(options: RequestOptions): RequestOptions {
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) given[key] = value;
+  return given as RequestOptions;
+}
+
+/**
+ * The Client's defaults for a request. A request's own body (body, json or form) replaces a
+ * default one of any kind, and with it what described it: the default `contentType` and
+ * Content-* headers.
+ */
+function defaultsFor(defaults: ClientOptions, own: RequestOptions): ClientOptions {
+  const givesBody = own.body !== undefined || own.json !== undefined || own.form !== undefined;
+  const hadBody =
+    defaults.body !== undefined || defaults.json !== undefined || defaults.form !== undefined;
+  if (!givesBody || !hadBody) return defaults;
+  const { body, json, form, contentType, ...rest } = defaults;
+  if (rest.headers !== undefined) {
+    rest.headers = headerPairs(rest.headers).filter(
+      ([name]) => !BODY_HEADERS.has(name.toLowerCase()),
+    );
+  }
+  return rest;
+}
+
 /** The URL of the request an environ describes, as the client sent it, and its raw path. */
 function requestTarget(environ: Environ): { url: string; path: string } {
   const target = environ.REQUEST_URI ?? encodePath(environ.SCRIPT_NAME + environ.PATH_INFO);
@@ -172,16 +198,12 @@ export class Client {
    * again, or comes more than {@link MAX_REDIRECTS} times.
    */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
-    // A request's own body replaces a default one, whichever of body, json and form each is.
-    const givesBody =
-      options.body !== undefined || options.json !== undefined || options.form !== undefined;
-    const defaults = givesBody
-      ? { ...this.defaults, body: undefined, json: undefined, form: undefined }
-      : this.defaults;
+    const own = givenOnly(options);
+    const defaults = defaultsFor(this.defaults, own);
     const { followRedirects = false, ...first } = {
       ...defaults,
-      ...options,
-      headers: mergedHeaders(this.defaults.headers, options.headers),
+      ...own,
+      headers: mergedHeaders(defaults.headers, own.headers),
     };
     let hop: Hop = { method, path, options: first };
     const history: TestResponse[] = [];

@@ -186,6 +186,21 @@ describe('buildEnviron', () => {
     );
     expect((await client.post('/', { body: 'raw' })).text()).toBe('undefined raw');
     expect((await client.post('/')).text()).toBe('application/json {"token":"default"}');
+    expect((await client.post('/', { body: undefined })).text()).toBe(
+      'application/json {"token":"default"}',
+    );
+    // What described the default body goes with it; a default type with no default body stays.
+    for (const xml of [
+      new Client(echo, { body: '<a/>', contentType: 'application/xml' }),
+      new Client(echo, { body: '<a/>', headers: { 'Content-Type': 'application/xml' } }),
+    ]) {
+      expect((await xml.post('/', { json: { a: 1 } })).text()).toBe('application/json {"a":1}');
+      expect((await xml.post('/', { form: { a: '1' } })).text()).toBe(
+        'application/x-www-form-urlencoded a=1',
+      );
+    }
+    const typed = new Client(echo, { contentType: 'application/xml' });
+    expect((await typed.post('/', { body: '<a/>' })).text()).toBe('application/xml <a/>');
   });
 
   it('sends line endings in names and text values as CRLF, as FormData does', async () => {
