@@ -21,7 +21,7 @@ export function parseCommand<T extends Options>(
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     // Node's text for an unknown option goes on about positional arguments: name the option only.
-    const unknown = /^Unknown option '([^']*)'/.exec(oneLine(error));
+    const unknown = /^Unknown option '(.*?)'(?:\. |$)/.exec(oneLine(error));
     const reason = unknown ? `unknown option ${unknown[1]}` : oneLine(error);
     throw new UsageError(`${reason} (see tsgi ${command} --help)`);
   }

@@ -38,6 +38,10 @@ describe('tsgi help, version and errors', () => {
       ['request', HELLO, 'GET', '/', '--bogus'],
       /^tsgi: unknown option --bogus \(see tsgi request --help\)\n$/,
     ],
+    [
+      ['request', HELLO, 'GET', '/', "--it's"],
+      /^tsgi: unknown option --it's \(see tsgi request --help\)\n$/,
+    ],
     [['request', HELLO, 'GET', '/', '-H', 'no colon'], /is not a header/],
     [['request', HELLO, 'POST', '/echo', '-d', `@${join(dir, 'nope.bin')}`], /cannot read data/],
     [
