@@ -130,23 +130,27 @@ function givenOnly(options: RequestOptions): RequestOptions {
   return given as RequestOptions;
 }
 
-/**
- * The Client's defaults for a request. A request's own body (body, json or form) replaces a
- * default one of any kind, and with it what described it: the default `contentType` and
- * Content-* headers.
- */
-function defaultsFor(defaults: ClientOptions, own: RequestOptions): ClientOptions {
-  const givesBody = own.body !== undefined || own.json !== undefined || own.form !== undefined;
-  const hadBody =
-    defaults.body !== undefined || defaults.json !== undefined || defaults.form !== undefined;
-  if (!givesBody || !hadBody) return defaults;
-  const { body, json, form, contentType, ...rest } = defaults;
+function hasBody(options: RequestOptions): boolean {
+  return options.body !== undefined || options.json !== undefined || options.form !== undefined;
+}
+
+/** The options without a body and what described it: `contentType` and Content-* headers. */
+function withoutBody<T extends RequestOptions>(options: T): T {
+  const { body, json, form, contentType, ...rest } = options;
   if (rest.headers !== undefined) {
     rest.headers = headerPairs(rest.headers).filter(
       ([name]) => !BODY_HEADERS.has(name.toLowerCase()),
     );
   }
-  return rest;
+  return rest as T;
+}
+
+/**
+ * The Client's defaults for a request: a request's own body (body, json or form) replaces a
+ * default one of any kind, and what described it.
+ */
+function defaultsFor(defaults: ClientOptions, own: RequestOptions): ClientOptions {
+  return hasBody(own) && hasBody(defaults) ? withoutBody(defaults) : defaults;
 }
 
 /** The URL of the request an environ describes, as the client sent it, and its raw path. */
@@ -301,7 +305,7 @@ function redirected(hop: Hop, code: number, location: string, environ: Environ):
   if ((to.protocol !== 'http:' && to.protocol !== 'https:') || to.host !== from.host) {
     throw new Error(`the test client does not follow a redirect to another host: ${to.href}`);
   }
-  const options: RequestOptions = { ...hop.options };
+  let options: RequestOptions = { ...hop.options };
   delete options.scriptName;
   delete options.scheme;
   delete options.query;
@@ -312,15 +316,7 @@ function redirected(hop: Hop, code: number, location: string, environ: Environ):
     ((code === 301 || code === 302) && method === 'POST')
   ) {
     method = 'GET';
-    delete options.body;
-    delete options.json;
-    delete options.form;
-    delete options.contentType;
-    if (options.headers !== undefined) {
-      options.headers = headerPairs(options.headers).filter(
-        ([name]) => !BODY_HEADERS.has(name.toLowerCase()),
-      );
-    }
+    options = withoutBody(options);
   } else if (
     options.body !== undefined &&
     typeof options.body !== 'string' &&
