@@ -64,8 +64,9 @@ export interface EventInit {
   headers?: Record<string, string | readonly string[]> | readonly (readonly [string, string])[];
   body?: Uint8Array | string;
   /**
-   * API Gateway stage. Default `prod` for aws-v1, `$default` for aws-v2. A named stage is put in
-   * the URL (`requestContext.path`, `rawPath`) only on the default execute-api `host`.
+   * API Gateway stage. Default `prod` for aws-v1, `$default` for aws-v2. A named stage is in an
+   * HTTP API's `rawPath` on every `host`, and in a REST API's `requestContext.path` only on the
+   * default execute-api one (a custom domain's mapping replaces it there).
    */
   stage?: string;
   /** Host the client used. Default: the front end's own domain. */
@@ -125,14 +126,22 @@ function decodeComponent(text: string): string {
   }
 }
 
-/** `a=1&a=2&b` as ordered [key, value] pairs, decoded or raw. */
-function queryPairs(query: string, decode: boolean): [string, string][] {
+function plusAsSpace(text: string): string {
+  return text.replaceAll('+', ' ');
+}
+
+/** `a=1&a=2&b` as ordered [key, value] pairs: raw, percent-decoded, or decoded as a form. */
+function queryPairs(query: string, decode: 'raw' | 'percent' | 'form'): [string, string][] {
   if (query === '') return [];
   return query.split('&').map((part) => {
     const eq = part.indexOf('=');
     const key = eq === -1 ? part : part.slice(0, eq);
     const value = eq === -1 ? '' : part.slice(eq + 1);
-    return decode ? [decodeComponent(key), decodeComponent(value)] : [key, value];
+    if (decode === 'raw') return [key, value];
+    // REST decodes a query the way HTML forms encode one: `+` is a space there.
+    if (decode === 'form')
+      return [decodeComponent(plusAsSpace(key)), decodeComponent(plusAsSpace(value))];
+    return [decodeComponent(key), decodeComponent(value)];
   });
 }
 
@@ -243,7 +252,7 @@ function v1Event(
   const host = init.host ?? domain;
   const stage = init.stage ?? 'prod';
   const headers = forwarded(pairs, host, sourceIp);
-  const params = queryPairs(query, true);
+  const params = queryPairs(query, 'form');
   const [body, base64] = bodyField(init, pairs, TEXTUAL);
   // Built apart: the event's type holds only the fields the adapter reads.
   const requestContext = {
@@ -294,8 +303,8 @@ function v2Event(
     : `${API_ID}.execute-api.us-east-1.amazonaws.com`;
   const host = init.host ?? domain;
   const stage = url ? '$default' : (init.stage ?? '$default');
-  // A named stage is in the URL only on the execute-api domain; a custom domain's mapping hides it.
-  const rawPath = stage === '$default' || host !== domain ? path : `/${stage}${path}`;
+  // A named stage is in rawPath on every domain (a custom domain's mapping key is not).
+  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
   const lower: [string, string][] = forwarded(pairs, host, sourceIp).map(([n, v]) => [
     n.toLowerCase(),
     v,
@@ -306,7 +315,7 @@ function v2Event(
     .filter((cookie) => cookie !== '');
   // HTTP API moves cookies out of the headers; a Function URL keeps the header as well.
   const headers = single(url ? lower : lower.filter(([name]) => name !== 'cookie'), ',');
-  const params = queryPairs(query, true);
+  const params = queryPairs(query, 'percent');
   const [body, base64] = bodyField(init, pairs, TEXTUAL);
   const requestContext = {
     accountId: url ? 'anonymous' : '123456789012',
@@ -355,7 +364,7 @@ function albEvent(
     n.toLowerCase(),
     v,
   ]);
-  const params = queryPairs(query, false);
+  const params = queryPairs(query, 'raw');
   const [body, base64] = bodyField(init, pairs, ALB_TEXT);
   const event: AlbEvent = {
     requestContext: {

@@ -48,19 +48,11 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
     const context = event.requestContext;
     const http = context.http;
     let rawPath = str(event.rawPath) || str(http.path) || '/';
-    // A named stage is the first segment of rawPath (`/beta/users`) on the execute-api domain;
-    // `$default` is not in it, nor is any stage on a custom domain, whose route may begin with the
-    // stage's name. An event without a domain (one written by hand) is taken as execute-api's.
+    // A named stage is the first segment of rawPath (`/beta/users`), on a custom domain too: the
+    // mapping's key is left out, the stage is not. `$default` is never in it.
     let prefix = '';
     const stage = context.stage;
-    const domain = str(context.domainName);
-    if (
-      settings.stripStage &&
-      typeof stage === 'string' &&
-      stage !== '$default' &&
-      stage !== '' &&
-      (domain === undefined || domain.includes('.execute-api.'))
-    ) {
+    if (settings.stripStage && typeof stage === 'string' && stage !== '$default' && stage !== '') {
       const candidate = `/${stage}`;
       if (onBoundary(rawPath, candidate)) {
         prefix = candidate;

@@ -162,13 +162,13 @@ describe('tsgi event', () => {
       'api.example.com',
     ]);
     const event = JSON.parse(res.stdout);
-    // A custom domain's API mapping hides the stage: it is in the context, not in the URL.
-    expect(event.rawPath).toBe('/environ');
+    // HTTP API keeps a named stage in rawPath on a custom domain too (its mapping key it drops).
+    expect(event.rawPath).toBe('/beta/environ');
     expect(event.requestContext.stage).toBe('beta');
     expect(event.requestContext.domainName).toBe('api.example.com');
     const invoked = await runCli(['invoke', HELLO, '--event', '-'], { input: res.stdout });
     const environ = JSON.parse(JSON.parse(invoked.stdout).body);
-    expect(environ.SCRIPT_NAME).toBe('');
+    expect(environ.SCRIPT_NAME).toBe('/beta');
     expect(environ.PATH_INFO).toBe('/environ');
     expect(environ.SERVER_NAME).toBe('api.example.com');
     const onAws = JSON.parse(

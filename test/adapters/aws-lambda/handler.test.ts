@@ -407,6 +407,20 @@ describe('the request side', () => {
     expect([environ.PATH_INFO, environ.QUERY_STRING]).toEqual(['/café x', 'q=%C3%A9%20f']);
   });
 
+  it('buildEvent decodes a REST query as REST does: `+` is a space, `%2B` a plus', async () => {
+    const event = buildEvent('aws-v1', { path: '/s?sort=-+createdAt&a+b=1%2B1&a+b=2' });
+    expect(event.queryStringParameters).toEqual({ sort: '- createdAt', 'a b': '2' });
+    expect(event.multiValueQueryStringParameters).toEqual({
+      sort: ['- createdAt'],
+      'a b': ['1+1', '2'],
+    });
+    const environ = await environFor('aws-v1', { path: '/s?sort=-+createdAt' });
+    expect(environ.QUERY_STRING).toBe('sort=-%20createdAt');
+    // HTTP API hands over the raw query; ALB and Lambda@Edge too.
+    expect(buildEvent('aws-v2', { path: '/s?a=b+c' }).rawQueryString).toBe('a=b+c');
+    expect(buildEvent('alb', { path: '/s?a=b+c' }).queryStringParameters).toEqual({ a: 'b+c' });
+  });
+
   it('v1 query values that are not valid Unicode are encoded, not a crash', async () => {
     const event = buildEvent('aws-v1', { path: '/' });
     event.queryStringParameters = { q: 'a\uD800b' };
@@ -448,31 +462,25 @@ describe('the request side', () => {
     expect([kept.SCRIPT_NAME, kept.PATH_INFO]).toEqual(['', '/beta/x']);
   });
 
-  it('buildEvent puts a named v2 stage in rawPath on the execute-api domain only', async () => {
-    expect(buildEvent('aws-v2', { path: '/x', stage: 'beta' }).rawPath).toBe('/beta/x');
+  it('v2 on a custom domain: the named stage is still the first segment of rawPath, and cut', async () => {
+    // HTTP API leaves a custom domain's mapping key out of rawPath, but not the stage.
     const custom = buildEvent('aws-v2', { path: '/x', stage: 'beta', host: 'api.example.com' });
-    expect([custom.rawPath, custom.requestContext.http.path]).toEqual(['/x', '/x']);
-    const result = await handler(echoApp)(custom);
-    const { environ } = JSON.parse(
-      Buffer.from(decodeResult('aws-v2', result).body).toString(),
-    ) as Echo;
-    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/x']);
-  });
-
-  it('v2 on a custom domain: a route that begins with the stage name is the route', async () => {
-    const event = buildEvent('aws-v2', { path: '/v1/users', stage: 'v1', host: 'api.example.com' });
-    const result = await handler(echoApp)(event);
-    const { environ } = JSON.parse(
-      Buffer.from(decodeResult('aws-v2', result).body).toString(),
-    ) as Echo;
-    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['', '/v1/users']);
-    // Without a domain (an event written by hand), the stage is cut as on execute-api.
-    const bare = buildEvent('aws-v2', { path: '/users', stage: 'v1' });
-    delete (bare.requestContext as { domainName?: string }).domainName;
-    const cut = JSON.parse(
-      Buffer.from(decodeResult('aws-v2', await handler(echoApp)(bare)).body).toString(),
-    ) as Echo;
-    expect([cut.environ.SCRIPT_NAME, cut.environ.PATH_INFO]).toEqual(['/v1', '/users']);
+    expect([custom.rawPath, custom.requestContext.http.path]).toEqual(['/beta/x', '/beta/x']);
+    const environ = await environFor('aws-v2', {
+      path: '/x',
+      stage: 'beta',
+      host: 'api.example.com',
+    });
+    expect([environ.SCRIPT_NAME, environ.PATH_INFO]).toEqual(['/beta', '/x']);
+    // A route that begins with the stage's name keeps it: rawPath holds the stage once more.
+    const route = buildEvent('aws-v2', { path: '/v1/users', stage: 'v1', host: 'api.example.com' });
+    expect(route.rawPath).toBe('/v1/v1/users');
+    const routed = await environFor('aws-v2', {
+      path: '/v1/users',
+      stage: 'v1',
+      host: 'api.example.com',
+    });
+    expect([routed.SCRIPT_NAME, routed.PATH_INFO]).toEqual(['/v1', '/v1/users']);
   });
 
   it('v2 stage that is only a prefix of the first segment is not cut', async () => {
