@@ -349,18 +349,37 @@ export function encodeBody(
   return [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), true];
 }
 
+/** The headers of one case-insensitive name: lower-cased, as first spelled, and every value. */
+export type HeaderGroup = [lower: string, name: string, values: string[]];
+
 /**
- * Groups headers by case-insensitive name, keeping the first spelling and the app's order.
+ * Groups headers by case-insensitive name, keeping the first spelling and the app's order. Most
+ * answers have a handful of headers: a short list is searched, a long one indexed.
  */
-export function groupHeaders(
-  headers: readonly Header[],
-): Map<string, [name: string, values: string[]]> {
-  const groups = new Map<string, [string, string[]]>();
-  for (const [name, value] of headers) {
+export function groupHeaders(headers: readonly Header[]): HeaderGroup[] {
+  const groups: HeaderGroup[] = [];
+  let index: Map<string, HeaderGroup> | undefined;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
     const lower = name.toLowerCase();
-    const group = groups.get(lower);
-    if (group === undefined) groups.set(lower, [name, [value]]);
-    else group[1].push(value);
+    let group: HeaderGroup | undefined;
+    if (index !== undefined) group = index.get(lower);
+    else {
+      for (let j = 0; j < groups.length; j++) {
+        if (groups[j]![0] === lower) {
+          group = groups[j];
+          break;
+        }
+      }
+    }
+    if (group !== undefined) {
+      group[2].push(value);
+      continue;
+    }
+    group = [lower, name, [value]];
+    groups.push(group);
+    if (index !== undefined) index.set(lower, group);
+    else if (groups.length === 16) index = new Map(groups.map((g) => [g[0], g]));
   }
   return groups;
 }

@@ -96,12 +96,12 @@ export const alb: EventKind<AlbEvent, AlbResult> = {
     const groups = groupHeaders(response.headers);
     if (event.multiValueHeaders) {
       const multiValueHeaders: Record<string, string[]> = {};
-      for (const [name, values] of groups.values()) put(multiValueHeaders, name, values);
+      for (const [, name, values] of groups) put(multiValueHeaders, name, values);
       result.multiValueHeaders = multiValueHeaders;
       return result;
     }
     const headers: Record<string, string> = {};
-    for (const [lower, [name, values]] of groups) {
+    for (const [lower, name, values] of groups) {
       if (lower !== 'set-cookie') put(headers, name, values.join(', '));
       else if (values.length === 1) put(headers, name, values[0]!);
       else {

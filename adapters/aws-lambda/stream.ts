@@ -52,7 +52,7 @@ interface AwsLambdaRuntime {
 function prelude(statusCode: number, list: readonly Header[]): StreamPrelude {
   const headers: Record<string, string> = {};
   let cookies: string[] = [];
-  for (const [lower, [name, values]] of groupHeaders(list)) {
+  for (const [lower, name, values] of groupHeaders(list)) {
     if (lower === 'set-cookie') cookies = values;
     else put(headers, name, values.length === 1 ? values[0]! : values.join(', '));
   }

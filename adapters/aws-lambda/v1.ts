@@ -146,7 +146,7 @@ export const v1: EventKind<ApiGatewayV1Event, ApiGatewayV1Result> = {
     // `multiValueHeaders`, which API Gateway merges in and which wins on a clash.
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
-    for (const [lower, [name, values]] of groupHeaders(response.headers)) {
+    for (const [lower, name, values] of groupHeaders(response.headers)) {
       if (values.length === 1 && lower !== 'set-cookie') put(headers, name, values[0]!);
       else put(multiValueHeaders, name, values);
     }

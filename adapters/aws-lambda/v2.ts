@@ -89,7 +89,7 @@ export const v2: EventKind<ApiGatewayV2Event, ApiGatewayV2Result> = {
     // 2.0 has no multi-value headers: repeats are joined, cookies go in their own array.
     const headers: Record<string, string> = {};
     let cookies: string[] = [];
-    for (const [lower, [name, values]] of groupHeaders(response.headers)) {
+    for (const [lower, name, values] of groupHeaders(response.headers)) {
       if (lower === 'set-cookie') cookies = values;
       else put(headers, name, values.length === 1 ? values[0]! : values.join(', '));
     }

@@ -23,21 +23,35 @@ export class ProtocolError extends Error {
  * ```
  */
 export function errorStream(sink: (line: string) => void): WsgiErrors {
-  let pending = '';
-  return {
-    write(text: string) {
-      pending += String(text);
-      const end = pending.lastIndexOf('\n');
-      if (end === -1) return;
-      sink(pending.slice(0, end));
-      pending = pending.slice(end + 1);
-    },
-    flush() {
-      if (pending === '') return;
-      sink(pending);
-      pending = '';
-    },
-  };
+  return new LineStream(sink);
+}
+
+/** One object a request, its methods shared: environ is built for every request. */
+class LineStream implements WsgiErrors {
+  #pending = '';
+  readonly #sink: (line: string) => void;
+
+  constructor(sink: (line: string) => void) {
+    this.#sink = sink;
+  }
+
+  write(text: string): void {
+    const pending = this.#pending + String(text);
+    const end = pending.lastIndexOf('\n');
+    if (end === -1) {
+      this.#pending = pending;
+      return;
+    }
+    this.#pending = pending.slice(end + 1);
+    this.#sink(pending.slice(0, end));
+  }
+
+  flush(): void {
+    if (this.#pending === '') return;
+    const pending = this.#pending;
+    this.#pending = '';
+    this.#sink(pending);
+  }
 }
 
 /** A `wsgi.errors` stream writing to `console.error`, the log on Lambda, Workers and Node. */

@@ -390,28 +390,11 @@ class Exchange {
     if (this.#closed) return this.#closing;
     this.#closed = true;
     this.finished = true;
-    const pending: Promise<unknown>[] = [];
-    const failed = (error: unknown) => {
-      this.closeFailure ??= { error };
-      this.log(error);
-    };
-    const guard = (fn: () => unknown) => {
-      try {
-        const value = fn();
-        if (isThenable(value)) pending.push(Promise.resolve(value).catch(failed));
-      } catch (error) {
-        failed(error);
-      }
-    };
     // Stopping early ends the iteration the way `for...of` + `break` does (a generator's finally runs).
-    // The methods are looked up inside the guard too: a getter may throw.
-    if (early && source !== undefined) {
-      guard(() => (typeof source.return === 'function' ? source.return() : undefined));
-    }
-    if (result != null) {
-      guard(() => (typeof result.close === 'function' ? result.close() : undefined));
-    }
-    if (pending.length === 0) return;
+    let pending: Promise<unknown>[] | undefined;
+    if (early && source !== undefined) pending = this.#call(source, 'return', pending);
+    if (result != null) pending = this.#call(result, 'close', pending);
+    if (pending === undefined) return;
     const all = Promise.all(pending).then(() => undefined);
     if (this.options.waitUntil) {
       this.options.waitUntil(all);
@@ -419,6 +402,29 @@ class Exchange {
     }
     this.#closing = all;
     return all;
+  }
+
+  /**
+   * Calls `target[method]()` if it is a function, adding a promise it returns to `pending`. The
+   * method is looked up inside the guard too: a getter may throw.
+   */
+  #call(target: object, method: 'close' | 'return', pending: Promise<unknown>[] | undefined) {
+    try {
+      const fn = (target as Record<string, unknown>)[method];
+      if (typeof fn !== 'function') return pending;
+      const value: unknown = fn.call(target);
+      if (!isThenable(value)) return pending;
+      pending ??= [];
+      pending.push(Promise.resolve(value).catch((error) => this.#closeFailed(error)));
+    } catch (error) {
+      this.#closeFailed(error);
+    }
+    return pending;
+  }
+
+  #closeFailed(error: unknown): void {
+    this.closeFailure ??= { error };
+    this.log(error);
   }
 
   /** The 500 that replaces a response whose headers were not sent yet. */

@@ -823,6 +823,44 @@ describe('result shapes', () => {
     expect(result.multiValueHeaders).toEqual({ 'Set-Cookie': THREE_COOKIES });
   });
 
+  it('many headers: repeats are grouped by name whatever their case, first spelling kept', async () => {
+    // Past 16 names the grouping indexes them; the repeats come on both sides of that point.
+    const distinct = Array.from({ length: 20 }, (_, i): Header => [`X-H${i}`, `v${i}`]);
+    const app = fixed(
+      '200 OK',
+      [
+        ['Content-Type', 'text/plain'],
+        ...distinct,
+        ['x-h3', 'again'],
+        ['X-H18', 'again'],
+        ['x-H18', 'third'],
+        ['Set-Cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ],
+      'x',
+    );
+    const v1 = (await call('aws-v1', app)).result;
+    expect(v1.multiValueHeaders).toEqual({
+      'X-H3': ['v3', 'again'],
+      'X-H18': ['v18', 'again', 'third'],
+      'Set-Cookie': ['a=1', 'b=2'],
+    });
+    expect(Object.keys(v1.headers as object)).toEqual(
+      ['Content-Type', ...distinct.map(([name]) => name)].filter(
+        (name) => name !== 'X-H3' && name !== 'X-H18',
+      ),
+    );
+    const v2 = (await call('aws-v2', app)).result as { headers: object; cookies: string[] };
+    expect(v2.cookies).toEqual(['a=1', 'b=2']);
+    expect(Object.entries(v2.headers).slice(1, 4)).toEqual([
+      ['X-H0', 'v0'],
+      ['X-H1', 'v1'],
+      ['X-H2', 'v2'],
+    ]);
+    expect((v2.headers as Record<string, string>)['X-H3']).toBe('v3, again');
+    expect((v2.headers as Record<string, string>)['X-H18']).toBe('v18, again, third');
+  });
+
   it('ALB single-value mode: 512 cookies fit; past that the rest is left out and logged', async () => {
     const cookies = Array.from({ length: 515 }, (_, i) => `c${i}=${i}`);
     const app = fixed('200 OK', [
