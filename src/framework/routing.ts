@@ -271,11 +271,12 @@ export class Router<H> {
       throw new TypeError(`building ${name} needs the ${noun} ${fewest.join(', ')}`);
     }
     const rule = rules[index]!;
-    let path = rule.parts[0]!;
+    // A rule's text is matched against the decoded PATH_INFO, so it is encoded too (`/café`).
+    let path = encodePath(rule.parts[0]!);
     rule.params.forEach(({ name: param, converter }, i) => {
       path +=
         encodeSegment(converter.toUrl(values[param]), converter.slashes === true) +
-        rule.parts[i + 1]!;
+        encodePath(rule.parts[i + 1]!);
     });
     const used = new Set(rule.params.map((p) => p.name));
     const query = new URLSearchParams();

@@ -102,6 +102,26 @@ describe('Router', () => {
     expect(() => router.build('nope')).toThrow(/no route named "nope"/);
   });
 
+  it('encodes the rule text too: a built URL leads back to its own rule', () => {
+    const router = new Router<string>();
+    router.add('/c#/<int:id>', 'lang', { name: 'lang' });
+    router.add('/what?', 'what', { name: 'what' });
+    router.add('/café/<name>/100%', 'cafe', { name: 'cafe' });
+    expect(router.build('lang', { id: 1 })).toBe('/c%23/1');
+    expect(router.build('what', { x: 1 })).toBe('/what%3F?x=1');
+    expect(router.build('cafe', { name: 'é' })).toBe('/caf%C3%A9/%C3%A9/100%25');
+    for (const [name, params] of [
+      ['lang', { id: 1 }],
+      ['what', {}],
+      ['cafe', { name: 'é' }],
+    ] as const) {
+      const built = router.build(name, params);
+      // What a server hands the router: the path percent-decoded.
+      const match = router.match('GET', decodeURIComponent(built));
+      expect(match.kind === 'found' && match.rule.handler, built).toBe(name);
+    }
+  });
+
   it('builds with the first rule of a name whose parameters are all given, most parameters first', () => {
     for (const order of ['short first', 'long first']) {
       const router = new Router<string>();
