@@ -72,12 +72,15 @@ function httpProtocol(value: unknown): string | undefined {
 }
 
 /**
- * Cookie repeats joined with `; ` (SPEC §2): some runtimes' Headers (workerd) join them with `, `,
- * which cannot occur inside a cookie (RFC 6265's cookie-octet excludes the comma).
+ * Cookie repeats joined with `; ` (SPEC §2): some runtimes' Headers (workerd) join them with `, `.
+ * Only a `, ` that starts the next `name=` is such a join: browsers send values with a comma in
+ * them (`seen=Wed, 21 Oct 2015 07:28:00 GMT`), which stay as they came.
  */
 function cookieLine(value: string): string {
-  return value.includes(', ') ? value.replaceAll(', ', '; ') : value;
+  return value.includes(', ') ? value.replace(JOINED_COOKIE, '; ') : value;
 }
+
+const JOINED_COOKIE = /, (?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)/g;
 
 function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: string): Environ {
   // Request.url is already serialized by the URL parser (absolute, no credentials, default port

@@ -99,6 +99,21 @@ export function describeFetchAdapter(runtime: string): void {
         expect(seen[0]!.HTTP_COOKIE).toBe('a=1; b=2; c=3');
       });
 
+      it('keeps a comma inside a cookie value, in one Cookie line or joined from two', async () => {
+        const { app, seen } = environApp();
+        const date = 'seen=Wed, 21 Oct 2015 07:28:00 GMT';
+        await fetchHandler(app)(
+          new Request('http://example.com/', { headers: { Cookie: `sid=abc; ${date}` } }),
+        );
+        const headers = new Headers([
+          ['Cookie', date],
+          ['Cookie', 'b=2'],
+        ]);
+        await fetchHandler(app)(new Request('http://example.com/', { headers }));
+        expect(seen[0]!.HTTP_COOKIE).toBe(`sid=abc; ${date}`);
+        expect(seen[1]!.HTTP_COOKIE).toBe(`${date}; b=2`);
+      });
+
       it('uses the scheme default port, / for an empty path and no fragment', async () => {
         const { app, seen } = environApp();
         await fetchHandler(app)(new Request('http://example.com#top'));
