@@ -84,10 +84,14 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
   // An absolute-form target (`GET http://host/path`, as sent to proxies) names the host itself,
   // and RFC 9112 §3.2.2 has it win over the Host header.
   const absolute = rawPath.startsWith('/') ? undefined : parseTarget(rawPath);
+  const local = socket.localAddress ?? '127.0.0.1';
+  // An IPv6 address is bracketed as in a Host header, so that SERVER_NAME is one either way.
   const host =
     absolute?.host ||
     req.headers.host ||
-    `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort}`;
+    `${local.includes(':') ? `[${local}]` : local}:${socket.localPort}`;
+  // SPEC §2: REQUEST_URI is a path and query; an absolute-form target's scheme and host are not.
+  const pathSent = absolute ? pathAsSent(rawPath) : rawPath;
   const forwardedPort = req.headers['x-forwarded-port'];
   const [serverName, serverPort] = splitHost(
     host,
@@ -101,11 +105,9 @@ export function requestEnviron(req: IncomingMessage, options: NodeEnvironOptions
     scheme,
     serverName,
     serverPort,
-    pathInfo: decodePath(
-      absolute ? pathAsSent(rawPath) : rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
-    ),
+    pathInfo: decodePath(pathSent.startsWith('/') ? pathSent : `/${pathSent}`),
     queryString: mark === -1 ? '' : url.slice(mark + 1),
-    requestUri: url,
+    requestUri: absolute ? pathSent + url.slice(rawPath.length) : url,
     protocol: `HTTP/${req.httpVersion}`,
     input: createInput(options.body, contentLength),
     remoteAddr: socket.remoteAddress,

@@ -122,9 +122,10 @@ export class Request {
     // werkzeug's get_host drops it too, so URLs built from it match the ones the app links to.
     if (host) return host.endsWith(`:${standard}`) ? host.slice(0, -standard.length - 1) : host;
     const port = this.environ.SERVER_PORT;
-    return port && port !== standard
-      ? `${this.environ.SERVER_NAME}:${port}`
-      : this.environ.SERVER_NAME;
+    // A bare IPv6 address gets its brackets, or the URL built from it would not parse.
+    let name = this.environ.SERVER_NAME;
+    if (name.includes(':') && !name.startsWith('[')) name = `[${name}]`;
+    return port && port !== standard ? `${name}:${port}` : name;
   }
 
   /** `https://example.com/` */

@@ -163,6 +163,15 @@ describe('Request', () => {
     ]);
   });
 
+  it('brackets a bare IPv6 SERVER_NAME when there is no Host header', () => {
+    const environ = buildEnviron({ scheme: 'http' });
+    delete environ.HTTP_HOST;
+    Object.assign(environ, { SERVER_NAME: '::1', SERVER_PORT: '8080', PATH_INFO: '/p' });
+    const request = new Request(environ);
+    expect(request.host).toBe('[::1]:8080');
+    expect(new URL(request.url).href).toBe('http://[::1]:8080/p');
+  });
+
   it.each(['1e3', '0x10', '+5', '-1', ' 5', '5.0', 'abc'])(
     'reads Content-Length %j as no length',
     (value) => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -96,7 +97,35 @@ describe('serve', () => {
     expect(environ.SERVER_NAME).toBe('example.test');
     expect(environ.SERVER_PORT).toBe('81');
     expect(environ.HTTP_HOST).toBe('example.test:81');
+    // REQUEST_URI is the path and query (SPEC §2), as it is for an origin-form target.
+    expect(environ.REQUEST_URI).toBe('/abs%20path?q=1');
   });
+
+  const loopbackV6 = Object.values(networkInterfaces()).some((list) =>
+    list?.some((address) => address.address === '::1'),
+  );
+
+  it.skipIf(!loopbackV6)(
+    'names an IPv6 server in brackets when the request has no Host',
+    async () => {
+      const own = await serve(
+        (environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          return [`${environ.SERVER_NAME} ${environ.SERVER_PORT}`];
+        },
+        { host: '::1', port: 0 },
+      );
+      try {
+        const socket = connect(own.port, '::1');
+        socket.write('GET / HTTP/1.0\r\n\r\n');
+        let reply = '';
+        for await (const chunk of socket) reply += String(chunk);
+        expect(reply.endsWith(`\r\n\r\n[::1] ${own.port}`), reply).toBe(true);
+      } finally {
+        await own.close();
+      }
+    },
+  );
 
   it('takes SERVER_PORT from Host, else X-Forwarded-Port, else the default (SPEC §2)', async () => {
     const portFor = async (headers: string) => {
