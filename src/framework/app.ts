@@ -109,10 +109,13 @@ function fromFetchResponse(fetched: globalThis.Response): Response {
   }
   for (const cookie of fetched.headers.getSetCookie()) headers.push(['Set-Cookie', cookie]);
   const reason = fetched.statusText.trim();
-  return new Response(fetched.body, {
+  const response = new Response(fetched.body, {
     status: reason ? `${fetched.status} ${reason}` : fetched.status,
     headers,
   });
+  // Bytes without a type are octet-stream (RFC 9110 §8.3), as a Uint8Array result is: not text.
+  if (!fetched.headers.has('content-type')) response.mimetype = 'application/octet-stream';
+  return response;
 }
 
 function isStream(value: unknown): boolean {

@@ -116,6 +116,18 @@ describe('App', () => {
     expect([...res.body]).toEqual([0, 1, 254, 255]);
   });
 
+  it('sends a fetch Response without a Content-Type as octet-stream, not as text', async () => {
+    const app = new App();
+    app.route('/png', () => new globalThis.Response(new Uint8Array([0x89, 0x50, 0x4e, 0x47])));
+    app.route('/text', () => new globalThis.Response('plain'));
+    const png = await call(app, 'GET', '/png');
+    expect(png.headers).toEqual([['Content-Type', 'application/octet-stream']]);
+    expect([...png.body]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    // A string body gets its type from fetch itself, and keeps it.
+    const text = await call(app, 'GET', '/text');
+    expect(text.header('content-type')).toBe('text/plain;charset=UTF-8');
+  });
+
   it('drops Content-Encoding from a fetch() Response, whose body fetch has already decoded', async () => {
     const body = gzipSync('hello from upstream');
     const res = await proxied(
