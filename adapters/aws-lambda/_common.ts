@@ -313,15 +313,19 @@ const TEXT_TYPES = new Set([
  */
 export function isBinaryResponse(headers: readonly Header[]): boolean {
   let contentType: string | undefined;
-  // One pass; the length test skips toLowerCase() for most names.
+  // One pass; the length test skips the comparison for most names.
   for (const [name, value] of headers) {
     if (name.length === 12) {
-      if (contentType === undefined && name.toLowerCase() === 'content-type') contentType = value;
-    } else if (name.length === 16 && name.toLowerCase() === 'content-encoding') {
+      if (contentType === undefined && sameLetters(name, 'content-type')) contentType = value;
+    } else if (name.length === 16 && sameLetters(name, 'content-encoding')) {
       if (value.trim().toLowerCase() !== 'identity') return true;
     }
   }
   if (contentType === undefined) return true;
+  // The commonest answer, `text/…`, is told without a lower-cased copy.
+  let start = 0;
+  while (contentType.charCodeAt(start) === 32 || contentType.charCodeAt(start) === 9) start++;
+  if (sameLetters(contentType, 'text/', start)) return false;
   const semicolon = contentType.indexOf(';');
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon))
     .trim()
@@ -332,6 +336,16 @@ export function isBinaryResponse(headers: readonly Header[]): boolean {
     type.endsWith('+xml') ||
     TEXT_TYPES.has(type)
   );
+}
+
+/** `text` from `at` on begins with `lower` (lower-case ASCII), but for the case of its letters. */
+function sameLetters(text: string, lower: string, at = 0): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const code = text.charCodeAt(at + i);
+    const want = lower.charCodeAt(i);
+    if (code !== want && !(want >= 97 && want <= 122 && code === want - 32)) return false;
+  }
+  return true;
 }
 
 /** The body as a JSON string field: text when allowed and valid UTF-8, base64 otherwise. */

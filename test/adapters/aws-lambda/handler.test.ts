@@ -706,6 +706,21 @@ describe('isBinary option', () => {
     expect(isBinaryResponse([])).toBe(true);
   });
 
+  it('reads names and types whatever their case, and the type without spaces around it', () => {
+    const binary = (name: string, type: string, encoding?: [string, string]) =>
+      isBinaryResponse(encoding ? [[name, type], encoding] : [[name, type]]);
+    expect(binary('CONTENT-TYPE', 'TEXT/Plain; charset=UTF-8')).toBe(false);
+    expect(binary('Content-Type', ' \ttext/csv')).toBe(false);
+    expect(binary('content-type', ' Application/JSON ; charset=utf-8')).toBe(false);
+    expect(binary('Content-Type', 'text/')).toBe(false);
+    expect(binary('Content-Type', 'texts/plain')).toBe(true);
+    expect(binary('Content-Type', 'tex/plain')).toBe(true);
+    expect(binary('Content-Type', '\u00a0text/plain')).toBe(false); // trimmed, as String.trim does
+    expect(binary('Content-Typo', 'text/plain')).toBe(true); // no Content-Type at all
+    expect(binary('Content-Type', 'text/plain', ['CONTENT-ENCODING', 'Identity'])).toBe(false);
+    expect(binary('Content-Type', 'text/plain', ['content-encoding', 'gzip'])).toBe(true);
+  });
+
   it('overrides the choice, but never sends invalid UTF-8 as text', async () => {
     const isBinary = (headers: readonly Header[]) =>
       getHeader(headers, 'content-type') !== 'application/x-custom';
