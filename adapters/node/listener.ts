@@ -145,33 +145,16 @@ export interface NodeListener {
  * ```
  */
 export function nodeListener(app: App, options: NodeListenerOptions = {}): NodeListener {
-  return trackedListener(app, options)[0];
-}
-
-/**
- * {@link nodeListener}, and what resolves once every request in progress has ended and its
- * app's close() has run: what a server waits for when it shuts down.
- */
-export function trackedListener(
-  app: App,
-  options: NodeListenerOptions,
-): [listener: NodeListener, idle: () => Promise<void>] {
-  const inProgress = new Set<Promise<void>>();
   const run = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
-    const request = handle(app, req, res, options, expectsContinue).catch((error: unknown) => {
+    handle(app, req, res, options, expectsContinue).catch((error: unknown) => {
       // Only a bug in this file gets here; the runner answers every app error itself.
       console.error('tsgi: node adapter failure:', error);
       res.destroy();
     });
-    inProgress.add(request);
-    void request.then(() => inProgress.delete(request));
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => run(req, res, false);
   listener.checkContinue = (req: IncomingMessage, res: ServerResponse) => run(req, res, true);
-  const idle = async () => {
-    while (inProgress.size > 0) await Promise.all(inProgress);
-  };
-  return [listener, idle];
+  return listener;
 }
 
 /**
@@ -331,61 +314,55 @@ async function handle(
     if (!res.destroyed) log();
   });
   response = await runApp(app, environ, { debug: options.debug ?? false, gone: whenLeft });
-  try {
-    if (overflow.over) {
-      await response.body.return();
-      const text = `Content Too Large: the request body is over the limit of ${max} bytes\n`;
-      if (!res.destroyed) await refuse(req, res, plainResponse(413, text, req.method), sent);
-      return;
-    }
-    if (res.destroyed || left) {
-      await response.body.return();
-      return;
-    }
-    const { complete } = response;
-    if (complete !== undefined) {
-      // The whole body is known (a list, a generator that has finished): one write, with its length.
-      if (!writeHead(res, withLength(response, req.method), environ, sent)) return dropUnread();
-      sent.bytes += complete.byteLength;
-      res.end(complete);
-      // Not waiting for an app that wrote to a bodiless answer and works on: until its unread body
-      // is gone, the next request on this connection cannot be read.
-      dropUnread();
-      return;
-    }
-    if (!writeHead(res, response, environ, sent)) return dropUnread();
-    try {
-      for await (const chunk of response.body) {
-        if (res.destroyed) break;
-        sent.bytes += chunk.byteLength;
-        if (!res.write(chunk)) await whenWritable(res);
-      }
-    } catch {
-      // The app failed mid-body (the runner logged it): abort so the client sees a cut response.
-      // Ending the socket (not destroying it) first delivers what was already written, and the
-      // missing last chunk or the short Content-Length shows the cut. A close-delimited body
-      // (HTTP/1.0 without Content-Length) would look complete when ended: reset it instead.
-      aborted = true;
-      const socket = res.socket;
-      if (!socket) res.destroy();
-      else if (
-        req.httpVersion === '1.0' &&
-        getHeader(response.headers, 'content-length') === undefined
-      ) {
-        // Only a plain TCP socket can be reset; a TLS one is destroyed, which ends it without
-        // close_notify, so a TLS client can tell the cut too.
-        if ((socket as TLSSocket).encrypted) socket.destroy();
-        else socket.resetAndDestroy();
-      } else socket.end();
-      return;
-    }
-    if (!res.destroyed) {
-      res.end();
-      dropUnread();
-    }
-  } finally {
-    // Settles once the app's close() has run (at once when it already has), so that a server
-    // shutting down can wait for it: return() is the same promise on every call.
+  if (overflow.over) {
     await response.body.return();
+    const text = `Content Too Large: the request body is over the limit of ${max} bytes\n`;
+    if (!res.destroyed) await refuse(req, res, plainResponse(413, text, req.method), sent);
+    return;
+  }
+  if (res.destroyed || left) {
+    await response.body.return();
+    return;
+  }
+  const { complete } = response;
+  if (complete !== undefined) {
+    // The whole body is known (a list, a generator that has finished): one write, with its length.
+    if (!writeHead(res, withLength(response, req.method), environ, sent)) return dropUnread();
+    sent.bytes += complete.byteLength;
+    res.end(complete);
+    // Not waiting for an app that wrote to a bodiless answer and works on: until its unread body
+    // is gone, the next request on this connection cannot be read.
+    dropUnread();
+    return;
+  }
+  if (!writeHead(res, response, environ, sent)) return dropUnread();
+  try {
+    for await (const chunk of response.body) {
+      if (res.destroyed) break;
+      sent.bytes += chunk.byteLength;
+      if (!res.write(chunk)) await whenWritable(res);
+    }
+  } catch {
+    // The app failed mid-body (the runner logged it): abort so the client sees a cut response.
+    // Ending the socket (not destroying it) first delivers what was already written, and the
+    // missing last chunk or the short Content-Length shows the cut. A close-delimited body
+    // (HTTP/1.0 without Content-Length) would look complete when ended: reset it instead.
+    aborted = true;
+    const socket = res.socket;
+    if (!socket) res.destroy();
+    else if (
+      req.httpVersion === '1.0' &&
+      getHeader(response.headers, 'content-length') === undefined
+    ) {
+      // Only a plain TCP socket can be reset; a TLS one is destroyed, which ends it without
+      // close_notify, so a TLS client can tell the cut too.
+      if ((socket as TLSSocket).encrypted) socket.destroy();
+      else socket.resetAndDestroy();
+    } else socket.end();
+    return;
+  }
+  if (!res.destroyed) {
+    res.end();
+    dropUnread();
   }
 }

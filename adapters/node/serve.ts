@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../../src/index.js';
-import { type NodeListenerOptions, trackedListener } from './listener.js';
+import { type NodeListenerOptions, nodeListener } from './listener.js';
 
 /** Options for {@link serve}. */
 export interface ServeOptions extends NodeListenerOptions {
@@ -23,11 +23,7 @@ export interface ServerHandle {
   readonly port: number;
   /** `http://127.0.0.1:5000` */
   readonly url: string;
-  /**
-   * Stops listening and drops open connections; resolves once the apps of the requests in
-   * progress have been stopped and their close() has run. An app whose call has not returned
-   * yet is waited for, as any graceful stop waits for work in progress.
-   */
+  /** Stops listening, drops open connections (closing their apps' iterables) and resolves. */
   close(): Promise<void>;
 }
 
@@ -59,7 +55,7 @@ export function urlFor(host: string, port: number): string {
  */
 export async function serve(app: App, options: ServeOptions = {}): Promise<ServerHandle> {
   const { host = '127.0.0.1', port = 5000, ...listenerOptions } = options;
-  const [listener, idle] = trackedListener(app, listenerOptions);
+  const listener = nodeListener(app, listenerOptions);
   const server = createServer(listener).on('checkContinue', listener.checkContinue);
   // Node keeps the first 1,000 headers and drops the rest silently; the size limit (16 KiB,
   // answered with 431) is the one that should decide.
@@ -79,12 +75,10 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     port: address.port,
     url: urlFor(address.address, address.port),
     close() {
-      closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
         server.closeAllConnections();
-        await stopped;
-        await idle();
-      })();
+      });
       return closing;
     },
   };
