@@ -23,35 +23,26 @@ export class ProtocolError extends Error {
  * ```
  */
 export function errorStream(sink: (line: string) => void): WsgiErrors {
-  return new LineStream(sink);
-}
-
-/** One object a request, its methods shared: environ is built for every request. */
-class LineStream implements WsgiErrors {
-  #pending = '';
-  readonly #sink: (line: string) => void;
-
-  constructor(sink: (line: string) => void) {
-    this.#sink = sink;
-  }
-
-  write(text: string): void {
-    const pending = this.#pending + String(text);
-    const end = pending.lastIndexOf('\n');
-    if (end === -1) {
-      this.#pending = pending;
-      return;
-    }
-    this.#pending = pending.slice(end + 1);
-    this.#sink(pending.slice(0, end));
-  }
-
-  flush(): void {
-    if (this.#pending === '') return;
-    const pending = this.#pending;
-    this.#pending = '';
-    this.#sink(pending);
-  }
+  // Closures, not methods: like Python's bound methods, `errors.write` works passed on alone.
+  let pending = '';
+  return {
+    write(text: string) {
+      const all = pending + String(text);
+      const end = all.lastIndexOf('\n');
+      if (end === -1) {
+        pending = all;
+        return;
+      }
+      pending = all.slice(end + 1); // before the sink, which may throw: a line goes out once
+      sink(all.slice(0, end));
+    },
+    flush() {
+      if (pending === '') return;
+      const line = pending;
+      pending = '';
+      sink(line);
+    },
+  };
 }
 
 /** A `wsgi.errors` stream writing to `console.error`, the log on Lambda, Workers and Node. */

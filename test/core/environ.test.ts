@@ -156,6 +156,25 @@ describe('wsgi.errors', () => {
     errors.flush();
     expect(lines).toEqual(['one', 'two', 'three']);
   });
+  it('write and flush work passed on alone, as bound methods do', () => {
+    const lines: string[] = [];
+    const { write, flush } = errorStream((line) => lines.push(line));
+    ['a\n', 'b'].forEach(write);
+    flush();
+    expect(lines).toEqual(['a', 'b']);
+  });
+  it('a sink that throws gets each line once, not again with the next write', () => {
+    const lines: string[] = [];
+    let fail = true;
+    const errors = errorStream((line) => {
+      lines.push(line);
+      if (fail) throw new Error('log down');
+    });
+    expect(() => errors.write('first\n')).toThrow('log down');
+    fail = false;
+    errors.write('second\n');
+    expect(lines).toEqual(['first', 'second']);
+  });
   it('consoleErrors writes to console.error', () => {
     const original = console.error;
     const seen: unknown[] = [];
