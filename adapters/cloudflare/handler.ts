@@ -73,14 +73,15 @@ function httpProtocol(value: unknown): string | undefined {
 
 /**
  * Cookie repeats joined with `; ` (SPEC §2): some runtimes' Headers (workerd) join them with `, `.
- * Only a `, ` that starts the next `name=` is such a join: browsers send values with a comma in
- * them (`seen=Wed, 21 Oct 2015 07:28:00 GMT`), which stay as they came.
+ * A `, ` is such a join when what follows it is a cookie: `name=` (any name but one with a space
+ * in it: `cart[1]=3` too), or a nameless cookie with no space up to the next `;` or `,`. A comma
+ * browsers send inside a value (`seen=Wed, 21 Oct 2015 07:28:00 GMT`) is followed by neither.
  */
 function cookieLine(value: string): string {
   return value.includes(', ') ? value.replace(JOINED_COOKIE, '; ') : value;
 }
 
-const JOINED_COOKIE = /, (?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)/g;
+const JOINED_COOKIE = /, (?=[^;,\s=]*=|[^;,\s]*(?:[;,]|$))/g;
 
 function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: string): Environ {
   // Request.url is already serialized by the URL parser (absolute, no credentials, default port

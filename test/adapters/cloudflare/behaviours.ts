@@ -114,6 +114,20 @@ export function describeFetchAdapter(runtime: string): void {
         expect(seen[1]!.HTTP_COOKIE).toBe(`${date}; b=2`);
       });
 
+      it('splits joined Cookie lines whatever the next cookie is called, or with no name', async () => {
+        const { app, seen } = environApp();
+        for (const lines of [
+          ['a=1', 'cart[1]=3'],
+          ['a=1', 'token'],
+          ['a=1', '{x}=2; y=3'],
+          ['a=1', 'b=two words'],
+        ]) {
+          const headers = new Headers(lines.map((line): [string, string] => ['Cookie', line]));
+          await fetchHandler(app)(new Request('http://example.com/', { headers }));
+          expect(seen.at(-1)!.HTTP_COOKIE).toBe(lines.join('; '));
+        }
+      });
+
       it('uses the scheme default port, / for an empty path and no fragment', async () => {
         const { app, seen } = environApp();
         await fetchHandler(app)(new Request('http://example.com#top'));
