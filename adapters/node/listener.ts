@@ -340,7 +340,9 @@ async function handle(
     for await (const chunk of response.body) {
       if (res.destroyed) break;
       sent.bytes += chunk.byteLength;
-      if (!res.write(chunk)) await whenWritable(res);
+      // A response queued behind another on a pipelined connection has no socket: if the
+      // client leaves, neither 'drain' nor 'close' comes, so its leaving ends the wait too.
+      if (!res.write(chunk)) await Promise.race([whenWritable(res), whenLeft()]);
     }
   } catch {
     // The app failed mid-body (the runner logged it): abort so the client sees a cut response.

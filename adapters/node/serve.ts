@@ -23,7 +23,11 @@ export interface ServerHandle {
   readonly port: number;
   /** `http://127.0.0.1:5000` */
   readonly url: string;
-  /** Stops listening, drops open connections (closing their apps' iterables) and resolves. */
+  /**
+   * Stops listening and drops open connections, which stops and closes their apps; resolves once
+   * the server has closed. It does not wait for those apps: an async close() may still be running,
+   * and an async generator cannot be stopped while it awaits.
+   */
   close(): Promise<void>;
 }
 
