@@ -10,8 +10,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { App } from '../src/index.js';
 import { ModuleError, UsageError } from './errors.js';
 
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
-const JAVASCRIPT = new Set(['.js', '.mjs', '.cjs', '.jsx']);
+/** What Node cannot load by itself: TypeScript, and JSX. */
+const NEEDS_TSX = new Set(['.ts', '.mts', '.cts', '.tsx', '.jsx']);
+const JAVASCRIPT = new Set(['.js', '.mjs', '.cjs']);
+
+/** The files an app is made of, for `--reload` when tsx cannot say which ones it loaded. */
+export const SOURCE_EXTENSIONS: ReadonlySet<string> = new Set([
+  ...NEEDS_TSX,
+  ...JAVASCRIPT,
+  '.json',
+]);
 
 /** What {@link loadApp} needs. */
 export interface LoadOptions {
@@ -114,10 +122,22 @@ export function resolveModule(path: string | undefined): string {
   if (!existsSync(file)) throw new UsageError(`cannot find module ${path}`);
   if (!statSync(file).isFile()) throw new UsageError(`${path} is not a file`);
   const ext = extname(file);
-  if (!TYPESCRIPT.has(ext) && !JAVASCRIPT.has(ext)) {
-    throw new UsageError(`${path}: a module must be .js, .mjs, .cjs or .ts`);
+  if (!NEEDS_TSX.has(ext) && !JAVASCRIPT.has(ext)) {
+    throw new UsageError(
+      `${path}: a module must be .js, .mjs or .cjs, or (with tsx) .ts, .mts, .cts, .tsx or .jsx`,
+    );
   }
   return file;
+}
+
+/** tsx when `file` needs it (or `wanted`); a file that needs it without it is a one-line error. */
+export async function tsxFor(file: string, path: string, wanted = false): Promise<Tsx | undefined> {
+  const needed = NEEDS_TSX.has(extname(file));
+  const tsx = needed || wanted ? await findTsx() : undefined;
+  if (needed && tsx === undefined) {
+    throw new UsageError(`loading ${path} needs tsx: npm install --save-dev tsx`);
+  }
+  return tsx;
 }
 
 /**
@@ -130,11 +150,7 @@ export function resolveModule(path: string | undefined): string {
  */
 export async function loadApp(path: string | undefined, options: LoadOptions = {}): Promise<App> {
   const file = resolveModule(path);
-  const typescript = TYPESCRIPT.has(extname(file));
-  const tsx = typescript || options.onImport ? await findTsx() : undefined;
-  if (typescript && tsx === undefined) {
-    throw new UsageError(`loading ${path} needs tsx: npm install --save-dev tsx`);
-  }
+  const tsx = await tsxFor(file, path!, options.onImport !== undefined);
   let namespace: Record<string, unknown>;
   try {
     namespace =

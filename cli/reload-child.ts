@@ -33,7 +33,9 @@ export async function runReloadChild(
       onImport: (url) => imported.add(url),
     });
   } catch (error) {
-    await childMessage({ type: 'files', files: loadedFiles(imported), tracked });
+    // A module that failed to load may be missing from what was loaded (require's cache drops
+    // it): the parent then watches the source files of the app's whole tree.
+    await childMessage({ type: 'files', files: loadedFiles(imported), tracked: false });
     await childMessage({ type: 'failed', text: describeFailure(error) });
     throw error;
   }

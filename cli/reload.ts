@@ -9,9 +9,10 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { mayShowDetails } from './debug-page.js';
 import { listen } from './listen.js';
+import { SOURCE_EXTENSIONS } from './load.js';
 
 const CHILD_FLAG = 'TSGI_RELOAD_CHILD';
 
@@ -97,7 +98,11 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
       const watcher = watch(dir, { recursive }, (_event, name) => {
         if (name === null) return;
         const file = join(dir, name.toString());
-        if (recursive ? !file.split(sep).includes('node_modules') : files.has(file)) onChange(file);
+        // The tree: its source files only (a log or a database the app writes must not restart it).
+        const changed = recursive
+          ? SOURCE_EXTENSIONS.has(extname(file)) && !file.split(sep).includes('node_modules')
+          : files.has(file);
+        if (changed) onChange(file);
       });
       watcher.on('error', () => watchers.delete(dir));
       watchers.set(dir, watcher);

@@ -13,7 +13,7 @@ import {
   type ListenerSettings,
   serverFor,
 } from './listener.js';
-import { loadApp, resolveModule } from './load.js';
+import { loadApp, resolveModule, tsxFor } from './load.js';
 import { isReloadChild, superviseReload } from './reload.js';
 import { runReloadChild } from './reload-child.js';
 
@@ -57,7 +57,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw new UsageError('usage: tsgi serve <module> [options] (see tsgi serve --help)');
   }
   const module = positionals[0]!;
-  resolveModule(module);
+  const file = resolveModule(module);
   const host = values.host ?? '127.0.0.1';
   const port = parsePort(values.port, 5000);
   const emulate = values.emulate;
@@ -73,6 +73,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const exportName = values.export;
 
   if (values.reload && !isReloadChild()) {
+    await tsxFor(file, module); // no save can bring tsx: say so now, not on every request
     await superviseReload({ module, host, port, args });
     exitSoon();
     return 0;

@@ -182,6 +182,44 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
     }
   });
 
+  it('--reload in a CommonJS project: a module broken at the first start is watched; a log is not', async () => {
+    const project = join(dir, 'commonjs');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), '{ "name": "cjs-app" }\n');
+    const module = join(project, 'app.ts');
+    const message = join(project, 'msg.ts');
+    writeFileSync(message, "export const message = 'bro\n");
+    writeFileSync(
+      module,
+      `import { message } from './msg';
+export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [message];
+};
+`,
+    );
+    const server = await startServe([module, '--port', '0', '--reload']);
+    const answer = (want: string) =>
+      eventually(async () => {
+        const res = await get(`${server.url}/`);
+        return res.text.includes(want) ? res : undefined;
+      });
+    try {
+      expect((await answer('failed to load')).status).toBe(500);
+      writeFileSync(message, "export const message = 'fixed';\n");
+      expect((await answer('fixed')).status).toBe(200);
+      const restarts = () => server.stdout().split('restarting').length - 1;
+      const before = restarts();
+      writeFileSync(join(project, 'server.log'), 'a line the app wrote\n');
+      writeFileSync(join(project, 'data.sqlite'), 'not source');
+      await new Promise((resolve) => setTimeout(resolve, 500)); // past the 100 ms debounce
+      expect(restarts()).toBe(before);
+      expect((await get(`${server.url}/`)).text).toBe('fixed');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('--debug answers an app error with an HTML page: error, source lines, environ', async () => {
     const module = join(dir, 'failing.ts');
     writeFileSync(
