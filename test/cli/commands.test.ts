@@ -29,7 +29,10 @@ describe('tsgi help, version and errors', () => {
       ['request', join(dir, 'missing.ts'), 'GET', '/'],
       /^tsgi: cannot find module .*missing\.ts\n$/,
     ],
-    [['request', 'package.json', 'GET', '/'], /must be \.js, \.mjs, \.cjs or \.ts/],
+    [
+      ['request', 'package.json', 'GET', '/'],
+      /must be \.js, \.mjs or \.cjs, or \(with tsx\) \.ts, \.mts, \.cts, \.tsx or \.jsx/,
+    ],
     [['frobnicate'], /^tsgi: unknown command "frobnicate"/],
     [['serve', HELLO, '--port', 'eighty'], /--port must be a number/],
     [['serve', HELLO, '--emulate', 'mainframe'], /--emulate must be one of/],

@@ -183,7 +183,7 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
   });
 
   it('--reload in a CommonJS project: a module broken at the first start is watched; a log is not', async () => {
-    const project = join(dir, 'commonjs');
+    const project = join(dir, 'commonjs-reload');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), '{ "name": "cjs-app" }\n');
     const module = join(project, 'app.ts');
