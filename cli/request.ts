@@ -30,7 +30,8 @@ Options:
   -H, --header 'Name: value'  add a request header (repeatable)
   -d, --data <text|@file|@->  the request body, byte for byte (@- reads stdin); sets
                               Content-Type: application/x-www-form-urlencoded unless -H gives one
-  -o, --output <file>         write the body to a file instead (needed for binary bodies)
+  -o, --output <file|->       write the body to a file instead (- for stdout, the head then to
+                              stderr); without it, a binary body goes to a pipe but not a terminal
       --export <name>         the export that holds the app (default: the default export)
   -h, --help                  show this help
 
@@ -57,7 +58,10 @@ export async function requestCommand(args: string[]): Promise<number> {
     values.export !== undefined ? { exportName: values.export } : {},
   );
   // Opened before the app runs, so an unwritable path is reported before anything happens.
-  const output = values.output !== undefined ? openOutput(values.output) : undefined;
+  // `-o -` is stdout, as for curl: the body alone goes there, the head to stderr.
+  const toStdout = values.output === '-';
+  const output =
+    values.output !== undefined && !toStdout ? openOutput(values.output) : undefined;
 
   const environ = buildEnviron({
     method: method.toUpperCase(),
@@ -69,16 +73,18 @@ export async function requestCommand(args: string[]): Promise<number> {
   const response = await respond(app, environ);
   let out = `HTTP/1.1 ${response.status}\n`;
   for (const [name, value] of response.headers) out += `${name}: ${value}\n`;
-  process.stdout.write(`${out}\n`);
+  (toStdout ? process.stderr : process.stdout).write(`${out}\n`);
   if (output !== undefined) {
     writeFileSync(output, response.body);
     closeSync(output);
     process.stderr.write(`tsgi: wrote ${response.body.byteLength} bytes to ${values.output}\n`);
   } else if (isValidUtf8(response.body)) {
     process.stdout.write(fromUtf8(response.body));
+  } else if (toStdout || !process.stdout.isTTY) {
+    process.stdout.write(response.body); // a pipe or a file takes bytes; a terminal does not
   } else {
     process.stderr.write(
-      `tsgi: the body is ${response.body.byteLength} bytes of binary data; save it with -o FILE\n`,
+      `tsgi: the body is ${response.body.byteLength} bytes of binary data; save it with -o FILE (or -o - for stdout)\n`,
     );
   }
   if (response.cut === undefined) return 0;

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { binaryPattern } from '../../examples/hello/app.js';
 import { HELLO, ROOT, runCli } from './_cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgi-cli-'));
@@ -175,9 +176,24 @@ describe('tsgi request', () => {
     expect(stdin.stdout).toContain('Content-Type: application/x-www-form-urlencoded\n');
     expect(stdin.stdout.endsWith('\n\na=1&b=2')).toBe(true);
 
-    const binary = await runCli(['request', HELLO, 'GET', '/binary?size=64']);
-    expect(binary.code).toBe(0);
-    expect(binary.stderr).toMatch(/64 bytes of binary data; save it with -o FILE/);
+    // A pipe takes the bytes after the head, as curl -i gives them; -o - gives the body alone.
+    const expected = Buffer.from(binaryPattern(64));
+    const piped = await runCli(['request', HELLO, 'GET', '/binary?size=64']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^HTTP\/1\.1 200 OK\n/);
+    expect(Buffer.compare(piped.raw.subarray(piped.raw.length - 64), expected)).toBe(0);
+    const alone = await runCli(['request', HELLO, 'GET', '/binary?size=64', '-o', '-']);
+    expect(Buffer.compare(alone.raw, expected)).toBe(0);
+    expect(alone.stderr).toMatch(/^HTTP\/1\.1 200 OK\n/);
+  });
+
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript)('keeps a binary body off a terminal', () => {
+    // script(1) gives the command a terminal for stdout.
+    const cli = `${JSON.stringify(process.execPath)} --import tsx cli/main.ts request ${JSON.stringify(HELLO)} GET '/binary?size=64'`;
+    const run = spawnSync('script', ['-qec', cli, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/64 bytes of binary data; save it with -o FILE/);
   });
 
   it('names the .ts file and its lines in stacks, in a package without "type": "module"', async () => {
