@@ -3,6 +3,7 @@
  * built by the Lambda adapter's own `buildEvent`, so it pipes into `tsgi invoke --event -`.
  */
 import { buildEvent, type EventKindName } from '../adapters/aws-lambda/index.js';
+import { isPort } from '../src/index.js';
 import { parseCommand } from './args.js';
 import { UsageError } from './errors.js';
 import { parseDataOption, parseHeaderOptions, withDefaultContentType } from './http-input.js';
@@ -58,14 +59,26 @@ export async function eventCommand(args: string[]): Promise<number> {
     throw new UsageError(`--stage "${values.stage}" is not a stage name`);
   }
   const body = parseDataOption(values.data);
+  const headers = parseHeaderOptions(values.header);
+  // `-H 'Host: …'` names the host as `--host` does (as it does for `request`); --host wins.
+  const host = values.host ?? headers.find(([name]) => name.toLowerCase() === 'host')?.[1];
+  if (host !== undefined && !isHost(host)) {
+    throw new UsageError(`"${host}" is not a host name (with an optional :port)`);
+  }
   const event = buildEvent(kind as EventKindName, {
     method,
     path,
-    headers: withDefaultContentType(parseHeaderOptions(values.header), body),
+    headers: withDefaultContentType(headers, body),
     ...(body !== undefined && { body }),
     ...(values.stage !== undefined && { stage: values.stage }),
-    ...(values.host !== undefined && { host: values.host }),
+    ...(host !== undefined && { host }),
   });
   process.stdout.write(`${JSON.stringify(event, null, 2)}\n`);
   return 0;
+}
+
+/** A Host header's value: a name or an IP literal, and an optional port. */
+function isHost(text: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(text);
+  return match !== null && (match[2] === undefined || isPort(match[2]));
 }

@@ -9,7 +9,7 @@ import {
   type LambdaContext,
   type LambdaEvent,
 } from '../adapters/aws-lambda/index.js';
-import { type App, fromUtf8, isValidUtf8 } from '../src/index.js';
+import { type App, fromUtf8, isValidUtf8, statusLine } from '../src/index.js';
 import { parseCommand } from './args.js';
 import { oneLine, UsageError } from './errors.js';
 import { localContext, readJsonObject } from './lambda.js';
@@ -94,7 +94,8 @@ export async function invokeEvent(
   const shape = eventKind(event);
   if (!http || shape === undefined) return `${JSON.stringify(result, null, 2)}\n`;
   const res = decodeResult(shape, result);
-  let out = `HTTP/1.1 ${res.statusCode}\n`;
+  // The reason phrase the front end's HTTP/1.1 status line carries for the code.
+  let out = `HTTP/1.1 ${statusLine(res.statusCode)}\n`;
   for (const [name, value] of res.headers) out += `${name}: ${value}\n`;
   out += '\n';
   return isValidUtf8(res.body)

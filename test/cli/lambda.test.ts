@@ -31,7 +31,7 @@ describe('tsgi invoke', () => {
         for (const http of [false, true]) {
           const output = await invokeEvent(app, event, localContext(), http);
           if (http) {
-            expect(output, name).toMatch(/^HTTP\/1\.1 [2-4]\d\d\n/);
+            expect(output, name).toMatch(/^HTTP\/1\.1 [2-4]\d\d [A-Z][A-Za-z -]+\n/);
           } else {
             const result = JSON.parse(output) as { statusCode?: number; status?: string };
             const status = Number(result.statusCode ?? result.status);
@@ -66,13 +66,16 @@ describe('tsgi invoke', () => {
     const cases: [string, RegExp][] = [
       [
         'lambda-dev-guide--nodejs-apig-event.json',
-        /^HTTP\/1\.1 200\n[\s\S]*<p>Hello, World!<\/p>$/,
+        /^HTTP\/1\.1 200 OK\n[\s\S]*<p>Hello, World!<\/p>$/,
       ],
-      ['aws-lambda-go--apigw-v2-request-no-authorizer.json', /^HTTP\/1\.1 200\n/],
-      ['powertools-py--lambdaFunctionUrlEvent.json', /^HTTP\/1\.1 200\n/],
-      ['rust-runtime--alb_request_encoded_query_parameters.json', /^HTTP\/1\.1 200\n/],
-      ['rust-runtime--alb_multi_value_request_encoded_query_parameters.json', /^HTTP\/1\.1 200\n/],
-      ['serverless-express--lambda-edge-event.json', /^HTTP\/1\.1 200\n/],
+      ['aws-lambda-go--apigw-v2-request-no-authorizer.json', /^HTTP\/1\.1 200 OK\n/],
+      ['powertools-py--lambdaFunctionUrlEvent.json', /^HTTP\/1\.1 200 OK\n/],
+      ['rust-runtime--alb_request_encoded_query_parameters.json', /^HTTP\/1\.1 200 OK\n/],
+      [
+        'rust-runtime--alb_multi_value_request_encoded_query_parameters.json',
+        /^HTTP\/1\.1 200 OK\n/,
+      ],
+      ['serverless-express--lambda-edge-event.json', /^HTTP\/1\.1 200 OK\n/],
     ];
     for (const [name, expected] of cases) {
       const res = await runCli(['invoke', HELLO, '--event', join(FIXTURES, name), '--http']);
@@ -137,7 +140,7 @@ describe('tsgi event', () => {
         input: event.stdout,
       });
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stdout).toMatch(/^HTTP\/1\.1 200\n/);
+      expect(res.stdout).toMatch(/^HTTP\/1\.1 200 OK\n/);
       expect(res.stdout.endsWith('\n\n{"a":"é"}')).toBe(true);
     },
   );
@@ -146,7 +149,7 @@ describe('tsgi event', () => {
     const tsgi = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI)}`;
     const line = `${tsgi} event aws-v2 GET /json | ${tsgi} invoke ${JSON.stringify(HELLO)} --event - --http`;
     const { stdout } = await run('sh', ['-c', line], { cwd: ROOT });
-    expect(stdout).toMatch(/^HTTP\/1\.1 200\n/);
+    expect(stdout).toMatch(/^HTTP\/1\.1 200 OK\n/);
     expect(stdout.endsWith('\n\n{"message":"Hello, World!"}')).toBe(true);
   });
 
@@ -175,6 +178,20 @@ describe('tsgi event', () => {
       (await runCli(['event', 'aws-v2', 'GET', '/environ', '--stage', 'beta'])).stdout,
     );
     expect(onAws.rawPath).toBe('/beta/environ');
+  });
+
+  it('takes the host from -H Host as request does, and refuses one that is no host', async () => {
+    const res = await runCli(['event', 'aws-v2', 'GET', '/x', '-H', 'Host: mine.example']);
+    const event = JSON.parse(res.stdout);
+    expect(event.headers.host).toBe('mine.example');
+    expect(event.requestContext.domainName).toBe('mine.example');
+    for (const host of ['', 'bad host', 'x.com:abc', 'x.com:0', 'a/b']) {
+      const bad = await runCli(['event', 'aws-v1', 'GET', '/', '--host', host]);
+      expect(bad.code, host).toBe(2);
+      expect(bad.stderr, host).toMatch(/is not a host name/);
+    }
+    const v6 = await runCli(['event', 'aws-v1', 'GET', '/', '--host', '[::1]:8443']);
+    expect(v6.code).toBe(0);
   });
 
   it('refuses an unknown kind', async () => {
