@@ -167,8 +167,22 @@ export async function loadApp(path: string | undefined, options: LoadOptions = {
     app = (app as Record<string, unknown>).default ?? app;
   }
   if (typeof app !== 'function') {
-    const found = app === undefined ? 'nothing' : `a ${app === null ? 'null' : typeof app}`;
-    const hint = name === 'default' ? 'export the app as default, or pass --export NAME' : '';
+    const found =
+      app === undefined
+        ? 'nothing'
+        : app === null
+          ? 'null'
+          : `${/^[aeiou]/.test(typeof app) ? 'an' : 'a'} ${typeof app}`;
+    // A Workers module (`export default { fetch }`) is no tsgi app, but fetchHandler makes one.
+    const fetchModule =
+      typeof app === 'object' &&
+      app !== null &&
+      typeof (app as { fetch?: unknown }).fetch === 'function';
+    const hint = fetchModule
+      ? 'it looks like a fetch handler module; export the tsgi app itself (the function passed to fetchHandler)'
+      : name === 'default'
+        ? 'export the app as default, or pass --export NAME'
+        : '';
     throw new UsageError(
       `${path} has no app: its ${name === 'default' ? 'default export' : `export "${name}"`} is ${found}${hint ? `; ${hint}` : ''}`,
     );

@@ -70,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(`${HELP}\n`);
+    // `tsgi help serve`, as git and npm take it: that command's help.
+    const topic = name === 'help' && args[0] !== undefined ? COMMANDS[args[0]] : undefined;
+    process.stdout.write(`${topic ? await topic.help() : HELP}\n`);
     return 0;
   }
   if (name === '-v' || name === '--version') {

@@ -69,6 +69,18 @@ describe('tsgi help, version and errors', () => {
     const named = await runCli(['request', module, 'GET', '/', '--export', 'notAnApp']);
     expect(named.code).toBe(2);
     expect(named.stderr).toMatch(/its export "notAnApp" is a number/);
+    const worker = join(dir, 'worker.mjs');
+    writeFileSync(worker, 'export default { fetch: () => new Response("hi") };\n');
+    const fetchModule = await runCli(['request', worker, 'GET', '/']);
+    expect(fetchModule.code).toBe(2);
+    expect(fetchModule.stderr).toMatch(/is an object; it looks like a fetch handler module/);
+  });
+
+  it("tsgi help <command> prints that command's help", async () => {
+    const res = await runCli(['help', 'serve']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/--reload/);
+    expect((await runCli(['serve', '--help'])).stdout).toBe(res.stdout);
   });
 
   it('stops quietly when the reader of its output closes early (| head)', async () => {
