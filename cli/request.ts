@@ -60,8 +60,7 @@ export async function requestCommand(args: string[]): Promise<number> {
   // Opened before the app runs, so an unwritable path is reported before anything happens.
   // `-o -` is stdout, as for curl: the body alone goes there, the head to stderr.
   const toStdout = values.output === '-';
-  const output =
-    values.output !== undefined && !toStdout ? openOutput(values.output) : undefined;
+  const output = values.output !== undefined && !toStdout ? openOutput(values.output) : undefined;
 
   const environ = buildEnviron({
     method: method.toUpperCase(),
