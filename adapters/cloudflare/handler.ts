@@ -73,15 +73,16 @@ function httpProtocol(value: unknown): string | undefined {
 
 /**
  * Cookie repeats joined with `; ` (SPEC §2): some runtimes' Headers (workerd) join them with `, `.
- * A `, ` is such a join when what follows it is a cookie: `name=` (any name but one with a space
- * in it: `cart[1]=3` too), or a nameless cookie with no space up to the next `;` or `,`. A comma
- * browsers send inside a value (`seen=Wed, 21 Oct 2015 07:28:00 GMT`) is followed by neither.
+ * A `, ` is such a join when a cookie's `name=` follows it (any name without a space, `;`, `,`
+ * or `=` in it: `cart[1]=3` too). A comma browsers send inside a value (`seen=Wed, 21 Oct 2015
+ * 07:28:00 GMT`, `langs=en, fr`) is not followed by one. A nameless cookie joined after another
+ * cannot be told from such a value, and is left as it came.
  */
 function cookieLine(value: string): string {
   return value.includes(', ') ? value.replace(JOINED_COOKIE, '; ') : value;
 }
 
-const JOINED_COOKIE = /, (?=[^;,\s=]*=|[^;,\s]*(?:[;,]|$))/g;
+const JOINED_COOKIE = /, (?=[^;,\s=]+=)/g;
 
 function buildEnviron(request: Request, env: unknown, ctx: unknown, basePath: string): Environ {
   // Request.url is already serialized by the URL parser (absolute, no credentials, default port
