@@ -93,7 +93,9 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
     }, 100);
   };
   const watchDir = (dir: string, recursive: boolean) => {
-    if (watchers.has(dir)) return;
+    // A directory may be watched both ways: its own files, and later (after a failed load) its tree.
+    const key = recursive ? `${dir}${sep}**` : dir;
+    if (watchers.has(key)) return;
     try {
       const watcher = watch(dir, { recursive }, (_event, name) => {
         if (name === null) return;
@@ -104,8 +106,8 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
           : files.has(file);
         if (changed) onChange(file);
       });
-      watcher.on('error', () => watchers.delete(dir));
-      watchers.set(dir, watcher);
+      watcher.on('error', () => watchers.delete(key));
+      watchers.set(key, watcher);
     } catch {
       // A directory that vanished is watched again when the next child reports its files.
     }

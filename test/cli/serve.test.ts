@@ -215,6 +215,53 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
       await new Promise((resolve) => setTimeout(resolve, 500)); // past the 100 ms debounce
       expect(restarts()).toBe(before);
       expect((await get(`${server.url}/`)).text).toBe('fixed');
+      // A new module that breaks the app after it has run: its fix restarts it too.
+      const extra = join(project, 'extra.ts');
+      writeFileSync(extra, 'export const extra: string = ;\n');
+      writeFileSync(
+        module,
+        `import { message } from './msg';
+import { extra } from './extra';
+export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [message + extra];
+};
+`,
+      );
+      expect((await answer('failed to load')).status).toBe(500);
+      writeFileSync(extra, "export const extra = ' and extra';\n");
+      expect((await answer('fixed and extra')).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--reload in a CommonJS project: a new module that breaks a running app is watched', async () => {
+    const project = join(dir, 'commonjs-late');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), '{ "name": "cjs-late" }\n');
+    const module = join(project, 'app.ts');
+    const extra = join(project, 'extra.ts');
+    const app = (body: string) =>
+      `${body.includes('extra') ? "import { extra } from './extra';\n" : ''}export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [${body}];
+};
+`;
+    writeFileSync(module, app("'first'"));
+    const server = await startServe([module, '--port', '0', '--reload']);
+    const answer = (want: string) =>
+      eventually(async () => {
+        const res = await get(`${server.url}/`);
+        return res.text.includes(want) ? res : undefined;
+      });
+    try {
+      expect((await answer('first')).status).toBe(200);
+      writeFileSync(extra, 'export const extra: string = ;\n');
+      writeFileSync(module, app('extra'));
+      expect((await answer('failed to load')).status).toBe(500);
+      writeFileSync(extra, "export const extra = 'second';\n");
+      expect((await answer('second')).status).toBe(200);
     } finally {
       await server.stop();
     }
