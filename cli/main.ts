@@ -71,15 +71,18 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === '-h' || name === '--help' || name === 'help') {
     // `tsgi help serve`, as git and npm take it: that command's help.
-    const topic = name === 'help' && args[0] !== undefined ? COMMANDS[args[0]] : undefined;
-    process.stdout.write(`${topic ? await topic.help() : HELP}\n`);
+    const topic = name === 'help' ? args[0] : undefined;
+    if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) {
+      throw new UsageError(`no help on "${topic}": not a command (see tsgi --help)`);
+    }
+    process.stdout.write(`${topic !== undefined ? await COMMANDS[topic]!.help() : HELP}\n`);
     return 0;
   }
   if (name === '-v' || name === '--version') {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) throw new UsageError(`unknown command "${name}" (see tsgi --help)`);
   if (args.includes('-h') || args.includes('--help')) {
     process.stdout.write(`${await command.help()}\n`);

@@ -77,10 +77,10 @@ export async function requestCommand(args: string[]): Promise<number> {
     writeFileSync(output, response.body);
     closeSync(output);
     process.stderr.write(`tsgi: wrote ${response.body.byteLength} bytes to ${values.output}\n`);
+  } else if (toStdout || !process.stdout.isTTY) {
+    process.stdout.write(response.body); // a pipe or a file takes the bytes as they are
   } else if (isValidUtf8(response.body)) {
     process.stdout.write(fromUtf8(response.body));
-  } else if (toStdout || !process.stdout.isTTY) {
-    process.stdout.write(response.body); // a pipe or a file takes bytes; a terminal does not
   } else {
     process.stderr.write(
       `tsgi: the body is ${response.body.byteLength} bytes of binary data; save it with -o FILE (or -o - for stdout)\n`,

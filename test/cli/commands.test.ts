@@ -81,6 +81,23 @@ describe('tsgi help, version and errors', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/--reload/);
     expect((await runCli(['serve', '--help'])).stdout).toBe(res.stdout);
+    for (const args of [['help', 'nope'], ['help', 'toString'], ['toString']]) {
+      const refused = await runCli(args);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('hands a pipe the body bytes as they are, a UTF-8 BOM too', async () => {
+    const module = join(dir, 'bom.mjs');
+    writeFileSync(
+      module,
+      "export default (_e, start) => { start('200 OK', [['Content-Type', 'text/csv']]); return [new Uint8Array([0xef, 0xbb, 0xbf, 0x61, 0x2c, 0x62, 0x0a])]; };\n",
+    );
+    const alone = await runCli(['request', module, 'GET', '/', '-o', '-']);
+    expect([...alone.raw]).toEqual([0xef, 0xbb, 0xbf, 0x61, 0x2c, 0x62, 0x0a]);
+    const piped = await runCli(['request', module, 'GET', '/']);
+    expect([...piped.raw.subarray(-7)]).toEqual([0xef, 0xbb, 0xbf, 0x61, 0x2c, 0x62, 0x0a]);
   });
 
   it('stops quietly when the reader of its output closes early (| head)', async () => {
