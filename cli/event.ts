@@ -79,6 +79,7 @@ export async function eventCommand(args: string[]): Promise<number> {
 
 /** A Host header's value: a name or an IP literal, and an optional port. */
 function isHost(text: string): boolean {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(text);
+  // A reg-name (RFC 3986 §3.2.2: `my_app` too) or a bracketed IPv6 literal.
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d+))?$/.exec(text);
   return match !== null && (match[2] === undefined || isPort(match[2]));
 }

@@ -9,7 +9,7 @@ import {
   type LambdaContext,
   type LambdaEvent,
 } from '../adapters/aws-lambda/index.js';
-import { type App, fromUtf8, isValidUtf8, statusLine } from '../src/index.js';
+import { type App, fromUtf8, isValidUtf8, REASONS } from '../src/index.js';
 import { parseCommand } from './args.js';
 import { oneLine, UsageError } from './errors.js';
 import { localContext, readJsonObject } from './lambda.js';
@@ -94,11 +94,24 @@ export async function invokeEvent(
   const shape = eventKind(event);
   if (!http || shape === undefined) return `${JSON.stringify(result, null, 2)}\n`;
   const res = decodeResult(shape, result);
-  // The reason phrase the front end's HTTP/1.1 status line carries for the code.
-  let out = `HTTP/1.1 ${statusLine(res.statusCode)}\n`;
+  let out = `HTTP/1.1 ${frontEndStatus(result, res.statusCode)}\n`;
   for (const [name, value] of res.headers) out += `${name}: ${value}\n`;
   out += '\n';
   return isValidUtf8(res.body)
     ? out + fromUtf8(res.body)
     : `${out}[${res.body.byteLength} bytes of binary data]\n`;
+}
+
+/**
+ * The status line's code and reason as the front end sends them: ALB and Lambda@Edge send the
+ * result's `statusDescription`; API Gateway the standard phrase for the code, or none it lacks.
+ */
+function frontEndStatus(result: unknown, code: number): string {
+  // ALB's is `"<code> <reason>"`, Lambda@Edge's the reason alone.
+  const description = (result as { statusDescription?: unknown } | null)?.statusDescription;
+  if (typeof description === 'string' && description !== '') {
+    return description.startsWith(`${code} `) ? description : `${code} ${description}`;
+  }
+  const reason = REASONS[code];
+  return reason === undefined ? String(code) : `${code} ${reason}`;
 }

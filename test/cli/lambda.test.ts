@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
@@ -83,6 +84,22 @@ describe('tsgi invoke', () => {
       expect(res.stdout, name).toMatch(expected);
       expect(res.stdout.toLowerCase(), name).toContain('content-type: text/html; charset=utf-8');
     }
+  });
+
+  it('--http writes the front end status line: ALB its statusDescription, API Gateway the standard phrase', async () => {
+    const module = join(mkdtempSync(join(tmpdir(), 'tsgi-status-')), 'custom.mjs');
+    writeFileSync(
+      module,
+      "export default (_e, start) => { start('299 Custom', [['Content-Type', 'text/plain']]); return ['x']; };\n",
+    );
+    const statusFor = async (kind: string) => {
+      const event = (await runCli(['event', kind, 'GET', '/'])).stdout;
+      const res = await runCli(['invoke', module, '--event', '-', '--http'], { input: event });
+      return res.stdout.split('\n')[0];
+    };
+    expect(await statusFor('alb')).toBe('HTTP/1.1 299 Custom');
+    expect(await statusFor('edge')).toBe('HTTP/1.1 299 Custom');
+    expect(await statusFor('aws-v2')).toBe('HTTP/1.1 299');
   });
 
   it('reads the event from stdin, BOM and all', async () => {
@@ -190,8 +207,9 @@ describe('tsgi event', () => {
       expect(bad.code, host).toBe(2);
       expect(bad.stderr, host).toMatch(/is not a host name/);
     }
-    const v6 = await runCli(['event', 'aws-v1', 'GET', '/', '--host', '[::1]:8443']);
-    expect(v6.code).toBe(0);
+    for (const host of ['[::1]:8443', 'my_app:8000', 'xn--bcher-kva.example.']) {
+      expect((await runCli(['event', 'aws-v1', 'GET', '/', '--host', host])).code, host).toBe(0);
+    }
   });
 
   it('refuses an unknown kind', async () => {
