@@ -22,7 +22,18 @@ export function parseCommand<T extends Options>(
   } catch (error) {
     // Node's text for an unknown option goes on about positional arguments: name the option only.
     const unknown = /^Unknown option '(.*?)'(?:\. |$)/.exec(oneLine(error));
-    const reason = unknown ? `unknown option ${unknown[1]}` : oneLine(error);
+    // A value that starts with a dash (`-d -1`): keep the line that says how to write it.
+    const dashValue =
+      (error as { code?: unknown }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' &&
+      /argument is ambiguous/.test(oneLine(error));
+    const reason = unknown
+      ? `unknown option ${unknown[1]}`
+      : dashValue
+        ? String((error as Error).message)
+            .split('\n')
+            .filter((line) => line !== '' && !line.startsWith('Did you forget'))
+            .join(' ')
+        : oneLine(error);
     throw new UsageError(`${reason} (see tsgi ${command} --help)`);
   }
 }

@@ -42,6 +42,18 @@ function syntaxLocation(error: unknown, file: string): string | undefined {
 }
 
 /** The message of anything thrown, on one line. */
+/** Why a file could not be read or written, in words: `no such file`, `it is a directory`. */
+export function fileProblem(error: unknown, missing = 'no such file'): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const reasons: Record<string, string> = {
+    ENOENT: missing,
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+  };
+  return reasons[code] ?? (code || 'not accessible');
+}
+
 export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n').find((line) => line.trim() !== '') ?? text;

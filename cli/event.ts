@@ -55,6 +55,9 @@ export async function eventCommand(args: string[]): Promise<number> {
   }
   if (!/^[A-Za-z]+$/.test(method)) throw new UsageError(`"${method}" is not an HTTP method`);
   if (!path.startsWith('/')) throw new UsageError(`the path must start with /, got "${path}"`);
+  if (values.stage !== undefined && kind !== 'aws-v1' && kind !== 'aws-v2') {
+    throw new UsageError(`--stage is for API Gateway events (aws-v1, aws-v2); ${kind} has none`);
+  }
   if (values.stage !== undefined && !/^[\w$-]+$/.test(values.stage)) {
     throw new UsageError(`--stage "${values.stage}" is not a stage name`);
   }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Header, isToken } from '../src/index.js';
-import { UsageError } from './errors.js';
+import { fileProblem, UsageError } from './errors.js';
 
 /** `-H 'Name: value'` options as header pairs, in order, repeats kept. */
 export function parseHeaderOptions(values: string[] | undefined): Header[] {
@@ -23,9 +23,9 @@ export function readInput(file: string, what: string): Buffer {
   try {
     return readFileSync(file === '-' ? 0 : file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable');
-    throw new UsageError(`cannot read ${what} ${file === '-' ? 'from stdin' : file}: ${reason}`);
+    throw new UsageError(
+      `cannot read ${what} ${file === '-' ? 'from stdin' : file}: ${fileProblem(error)}`,
+    );
   }
 }
 

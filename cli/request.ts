@@ -18,7 +18,7 @@ import {
 } from '../src/index.js';
 import { buildEnviron } from '../src/testing/index.js';
 import { parseCommand } from './args.js';
-import { UsageError } from './errors.js';
+import { fileProblem, UsageError } from './errors.js';
 import { parseDataOption, parseHeaderOptions, withDefaultContentType } from './http-input.js';
 import { loadApp } from './load.js';
 
@@ -99,13 +99,7 @@ function openOutput(file: string): number {
   try {
     return openSync(file, 'w');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    const reasons: Record<string, string> = {
-      ENOENT: 'no such directory',
-      EACCES: 'permission denied',
-      EISDIR: 'it is a directory',
-    };
-    throw new UsageError(`cannot write ${file}: ${reasons[code] ?? (code || 'not writable')}`);
+    throw new UsageError(`cannot write ${file}: ${fileProblem(error, 'no such directory')}`);
   }
 }
 

@@ -52,6 +52,9 @@ describe('tsgi help, version and errors', () => {
       ['request', HELLO, 'GET', '/', '-o', join(dir, 'no', 'such', 'dir', 'out')],
       /^tsgi: cannot write .*out: no such directory\n$/,
     ],
+    [['request', HELLO, 'POST', '/echo', '-d', '-1'], /starting with a dash use '--data=-XYZ'/],
+    [['invoke', HELLO, '--event', dir], /^tsgi: cannot read event .*: it is a directory\n$/],
+    [['event', 'alb', 'GET', '/', '--stage', 'beta'], /--stage is for API Gateway events/],
   ])('%j: one clear line on stderr, exit status 2', async (args, message) => {
     const res = await runCli(args);
     expect(res.code).toBe(2);
