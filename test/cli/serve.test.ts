@@ -144,25 +144,39 @@ describe('tsgi serve', () => {
     }
   });
 
-  it('--reload restarts on a change to an imported file, keeps the port, survives a syntax error', async () => {
-    const module = join(dir, 'reloading.ts');
-    const message = join(dir, 'message.ts');
-    writeFileSync(message, "export const message = 'one';\n");
-    writeFileSync(
-      module,
-      `import { message } from './message.ts';
-export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
+  /** An app module with `imports` (whole lines) that answers its `body` expression as text. */
+  const appModule = (imports: string[], body: string) =>
+    `${imports.map((line) => `${line}\n`).join('')}export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
   startResponse('200 OK', [['Content-Type', 'text/plain']]);
-  return [message];
+  return [${body}];
 };
-`,
-    );
+`;
+
+  /** `tsgi serve --reload` on `module`, and a wait for an answer whose text holds `want`. */
+  async function startReloading(module: string) {
     const server = await startServe([module, '--port', '0', '--reload']);
     const answer = (want: string) =>
       eventually(async () => {
         const res = await get(`${server.url}/`);
         return res.text.includes(want) ? res : undefined;
       });
+    return { server, answer };
+  }
+
+  /** A CommonJS project (a package.json without "type") in its own folder. */
+  function commonJsProject(name: string): string {
+    const project = join(dir, name);
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), `{ "name": "${name}" }\n`);
+    return project;
+  }
+
+  it('--reload restarts on a change to an imported file, keeps the port, survives a syntax error', async () => {
+    const module = join(dir, 'reloading.ts');
+    const message = join(dir, 'message.ts');
+    writeFileSync(message, "export const message = 'one';\n");
+    writeFileSync(module, appModule(["import { message } from './message.ts';"], 'message'));
+    const { server, answer } = await startReloading(module);
     try {
       expect((await answer('one')).status).toBe(200);
       writeFileSync(message, "export const message = 'two';\n");
@@ -183,27 +197,12 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
   });
 
   it('--reload in a CommonJS project: a module broken at the first start is watched; a log is not', async () => {
-    const project = join(dir, 'commonjs-reload');
-    mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), '{ "name": "cjs-app" }\n');
+    const project = commonJsProject('commonjs-reload');
     const module = join(project, 'app.ts');
     const message = join(project, 'msg.ts');
     writeFileSync(message, "export const message = 'bro\n");
-    writeFileSync(
-      module,
-      `import { message } from './msg';
-export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
-  startResponse('200 OK', [['Content-Type', 'text/plain']]);
-  return [message];
-};
-`,
-    );
-    const server = await startServe([module, '--port', '0', '--reload']);
-    const answer = (want: string) =>
-      eventually(async () => {
-        const res = await get(`${server.url}/`);
-        return res.text.includes(want) ? res : undefined;
-      });
+    writeFileSync(module, appModule(["import { message } from './msg';"], 'message'));
+    const { server, answer } = await startReloading(module);
     try {
       expect((await answer('failed to load')).status).toBe(500);
       writeFileSync(message, "export const message = 'fixed';\n");
@@ -215,50 +214,21 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
       await new Promise((resolve) => setTimeout(resolve, 500)); // past the 100 ms debounce
       expect(restarts()).toBe(before);
       expect((await get(`${server.url}/`)).text).toBe('fixed');
-      // A new module that breaks the app after it has run: its fix restarts it too.
-      const extra = join(project, 'extra.ts');
-      writeFileSync(extra, 'export const extra: string = ;\n');
-      writeFileSync(
-        module,
-        `import { message } from './msg';
-import { extra } from './extra';
-export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
-  startResponse('200 OK', [['Content-Type', 'text/plain']]);
-  return [message + extra];
-};
-`,
-      );
-      expect((await answer('failed to load')).status).toBe(500);
-      writeFileSync(extra, "export const extra = ' and extra';\n");
-      expect((await answer('fixed and extra')).status).toBe(200);
     } finally {
       await server.stop();
     }
   });
 
   it('--reload in a CommonJS project: a new module that breaks a running app is watched', async () => {
-    const project = join(dir, 'commonjs-late');
-    mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), '{ "name": "cjs-late" }\n');
+    const project = commonJsProject('commonjs-late');
     const module = join(project, 'app.ts');
     const extra = join(project, 'extra.ts');
-    const app = (body: string) =>
-      `${body.includes('extra') ? "import { extra } from './extra';\n" : ''}export default (_environ: unknown, startResponse: (s: string, h: [string, string][]) => void) => {
-  startResponse('200 OK', [['Content-Type', 'text/plain']]);
-  return [${body}];
-};
-`;
-    writeFileSync(module, app("'first'"));
-    const server = await startServe([module, '--port', '0', '--reload']);
-    const answer = (want: string) =>
-      eventually(async () => {
-        const res = await get(`${server.url}/`);
-        return res.text.includes(want) ? res : undefined;
-      });
+    writeFileSync(module, appModule([], "'first'"));
+    const { server, answer } = await startReloading(module);
     try {
       expect((await answer('first')).status).toBe(200);
       writeFileSync(extra, 'export const extra: string = ;\n');
-      writeFileSync(module, app('extra'));
+      writeFileSync(module, appModule(["import { extra } from './extra';"], 'extra'));
       expect((await answer('failed to load')).status).toBe(500);
       writeFileSync(extra, "export const extra = 'second';\n");
       expect((await answer('second')).status).toBe(200);
@@ -305,9 +275,7 @@ export default (_environ: unknown, startResponse: (s: string, h: [string, string
   });
 
   it('--debug shows the source of a .ts app in a package without "type": "module"', async () => {
-    const pkg = join(dir, 'commonjs');
-    mkdirSync(pkg);
-    writeFileSync(join(pkg, 'package.json'), '{ "name": "commonjs" }\n');
+    const pkg = commonJsProject('commonjs');
     const module = join(pkg, 'failing.ts');
     writeFileSync(
       module,
