@@ -6,10 +6,10 @@
  * the error and waits for the next save.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { type FSWatcher, watch } from 'node:fs';
+import { type Dirent, type FSWatcher, readdirSync, watch } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { mayShowDetails } from './debug-page.js';
 import { listen } from './listen.js';
 import { SOURCE_EXTENSIONS } from './load.js';
@@ -92,31 +92,37 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
       restart();
     }, 100);
   };
-  const watchDir = (dir: string, recursive: boolean) => {
-    // A directory may be watched both ways: its own files, and later (after a failed load) its tree.
-    const key = recursive ? `${dir}${sep}**` : dir;
-    if (watchers.has(key)) return;
+  /** Directories watched for any source file in them, not only the files the app loaded. */
+  const treeDirs = new Set<string>();
+  const watchDir = (dir: string) => {
+    if (watchers.has(dir)) return;
     try {
-      const watcher = watch(dir, { recursive }, (_event, name) => {
+      const watcher = watch(dir, (_event, name) => {
         if (name === null) return;
         const file = join(dir, name.toString());
-        // The tree: its source files only (a log or a database the app writes must not restart it).
-        const changed = recursive
-          ? SOURCE_EXTENSIONS.has(extname(file)) && !file.split(sep).includes('node_modules')
-          : files.has(file);
-        if (changed) onChange(file);
+        // In the tree, source files only: a log or a database the app writes must not restart it.
+        if (files.has(file) || (treeDirs.has(dir) && SOURCE_EXTENSIONS.has(extname(file)))) {
+          onChange(file);
+        }
       });
-      watcher.on('error', () => watchers.delete(key));
-      watchers.set(key, watcher);
+      watcher.on('error', () => watchers.delete(dir));
+      watchers.set(dir, watcher);
     } catch {
       // A directory that vanished is watched again when the next child reports its files.
     }
   };
   // Watching directories, not files, survives editors that save by renaming a new file in place.
+  // The tree (without tsx, or after a failed load, whose module may be missing from the list) is
+  // walked here rather than watched recursively, which on Linux would watch node_modules too.
   const track = (message: Extract<ChildMessage, { type: 'files' }>) => {
     for (const file of message.files) files.add(file);
-    if (!message.tracked) watchDir(dirname(main), true);
-    for (const file of files) watchDir(dirname(file), false);
+    if (!message.tracked) {
+      for (const dir of sourceDirectories(dirname(main))) {
+        treeDirs.add(dir);
+        watchDir(dir);
+      }
+    }
+    for (const file of files) watchDir(dirname(file));
   };
 
   const start = () => {
@@ -172,4 +178,27 @@ export async function superviseReload(options: ReloadOptions): Promise<void> {
   child?.kill('SIGTERM');
   for (const socket of waiting) socket.destroy();
   server.close();
+}
+
+/** At most this many directories of a tree are watched: each costs the system a watch. */
+const MAX_TREE_DIRECTORIES = 1000;
+
+/** `root` and the directories under it, without node_modules and hidden ones (`.git`). */
+function sourceDirectories(root: string): string[] {
+  const found = [root];
+  for (let i = 0; i < found.length && found.length < MAX_TREE_DIRECTORIES; i++) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(found[i]!, { withFileTypes: true });
+    } catch {
+      continue; // gone, or not readable
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name === 'node_modules' || entry.name.startsWith('.')) {
+        continue;
+      }
+      if (found.length < MAX_TREE_DIRECTORIES) found.push(join(found[i]!, entry.name));
+    }
+  }
+  return found;
 }
