@@ -41,7 +41,6 @@ function syntaxLocation(error: unknown, file: string): string | undefined {
   return where?.startsWith(file) ? where : undefined;
 }
 
-/** The message of anything thrown, on one line. */
 /** Why a file could not be read or written, in words: `no such file`, `it is a directory`. */
 export function fileProblem(error: unknown, missing = 'no such file'): string {
   const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -50,10 +49,12 @@ export function fileProblem(error: unknown, missing = 'no such file'): string {
     EACCES: 'permission denied',
     EISDIR: 'it is a directory',
     ENOTDIR: 'a part of the path is not a directory',
+    ENOSPC: 'no space left on the device',
   };
   return reasons[code] ?? (code || 'not accessible');
 }
 
+/** The message of anything thrown, on one line. */
 export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n').find((line) => line.trim() !== '') ?? text;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeFailure, ModuleError, UsageError } from './errors.js';
+import { describeFailure, fileProblem, ModuleError, UsageError } from './errors.js';
 import { requestCommand, requestHelp } from './request.js';
 import { serveCommand, serveHelp } from './serve.js';
 
@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === '-h' || name === '--help' || name === 'help') {
     // `tsgi help serve`, as git and npm take it: that command's help.
-    const topic = name === 'help' ? args[0] : undefined;
+    const topic = name === 'help' && args[0] !== '-h' && args[0] !== '--help' ? args[0] : undefined;
     if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) {
       throw new UsageError(`no help on "${topic}": not a command (see tsgi --help)`);
     }
@@ -92,9 +92,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // A reader that stops early (`tsgi request … | head`) is not an error: stop quietly, as cat does.
+// Any other output that cannot be written (a full disk) is one line, as a bad -o file is.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(0);
+  if (error.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`tsgi: cannot write the output: ${fileProblem(error)}\n`);
+  process.exit(2);
 });
 
 main(process.argv.slice(2)).then(

@@ -74,8 +74,13 @@ export async function requestCommand(args: string[]): Promise<number> {
   for (const [name, value] of response.headers) out += `${name}: ${value}\n`;
   (toStdout ? process.stderr : process.stdout).write(`${out}\n`);
   if (output !== undefined) {
-    writeFileSync(output, response.body);
-    closeSync(output);
+    try {
+      writeFileSync(output, response.body);
+    } catch (error) {
+      throw new UsageError(`cannot write ${values.output}: ${fileProblem(error)}`);
+    } finally {
+      closeSync(output);
+    }
     process.stderr.write(`tsgi: wrote ${response.body.byteLength} bytes to ${values.output}\n`);
   } else if (toStdout || !process.stdout.isTTY) {
     process.stdout.write(response.body); // a pipe or a file takes the bytes as they are

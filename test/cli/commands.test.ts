@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,14 @@ describe('tsgi help, version and errors', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/--reload/);
     expect((await runCli(['serve', '--help'])).stdout).toBe(res.stdout);
+    for (const args of [
+      ['help', '-h'],
+      ['help', '--help'],
+    ]) {
+      const general = await runCli(args);
+      expect(general.code, args.join(' ')).toBe(0);
+      expect(general.stdout, args.join(' ')).toMatch(/^Usage: tsgi <command>/);
+    }
     for (const args of [['help', 'nope'], ['help', 'toString'], ['toString']]) {
       const refused = await runCli(args);
       expect(refused.code, args.join(' ')).toBe(2);
@@ -218,6 +226,22 @@ describe('tsgi request', () => {
     expect(Buffer.compare(alone.raw, expected)).toBe(0);
     expect(alone.stderr).toMatch(/^HTTP\/1\.1 200 OK\n/);
   });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a full disk is one line and exit status 2, never a stack',
+    () => {
+      const cli = `${JSON.stringify(process.execPath)} --import tsx cli/main.ts request ${JSON.stringify(HELLO)} GET /`;
+      for (const redirect of ['-o /dev/full', '> /dev/full']) {
+        const run = spawnSync('bash', ['-c', `${cli} ${redirect}`], {
+          cwd: ROOT,
+          encoding: 'utf8',
+        });
+        expect(run.status, redirect).toBe(2);
+        expect(run.stderr, redirect).toMatch(/no space left on the device\n$/);
+        expect(run.stderr, redirect).not.toMatch(/\n\s+at /);
+      }
+    },
+  );
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.skipIf(!hasScript)('keeps a binary body off a terminal', () => {
