@@ -3,7 +3,7 @@
  * built by the Lambda adapter's own `buildEvent`, so it pipes into `tsgi invoke --event -`.
  */
 import { buildEvent, type EventKindName } from '../adapters/aws-lambda/index.js';
-import { isPort } from '../src/index.js';
+import { hostParts, isPort } from '../src/index.js';
 import { parseCommand } from './args.js';
 import { UsageError } from './errors.js';
 import { parseDataOption, parseHeaderOptions, withDefaultContentType } from './http-input.js';
@@ -80,9 +80,8 @@ export async function eventCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** A Host header's value: a name or an IP literal, and an optional port. */
+/** A Host header's value with a name, and a valid port if it has a colon. */
 function isHost(text: string): boolean {
-  // A reg-name (RFC 3986 §3.2.2: `my_app` too) or a bracketed IPv6 literal.
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d+))?$/.exec(text);
-  return match !== null && (match[2] === undefined || isPort(match[2]));
+  const parts = hostParts(text);
+  return parts !== undefined && parts[0] !== '' && (parts[1] === undefined || isPort(parts[1]));
 }

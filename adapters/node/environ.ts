@@ -9,6 +9,7 @@ import {
   createInput,
   decodePath,
   type Environ,
+  hostParts,
   type InputSource,
   splitHost,
   type WsgiErrors,
@@ -20,9 +21,6 @@ export interface NodeEnvironOptions {
   body: InputSource;
   errors?: WsgiErrors;
 }
-
-/** RFC 3986 host (reg-name, IPv4, or an IP literal in brackets) and an optional port. */
-const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d{0,5}))?$/;
 
 /**
  * Why the request's Host header cannot be used, or undefined when it can: RFC 9112 §3.2 has a
@@ -45,8 +43,9 @@ export function hostProblem(req: IncomingMessage): string | undefined {
     }
   }
   if (count > 1) return 'more than one Host header';
-  const match = HOST_VALUE.exec(value);
-  if (match === null || (match[1] !== undefined && Number(match[1]) > 65535)) {
+  const parts = hostParts(value);
+  const port = parts?.[1] ?? '';
+  if (parts === undefined || port.length > 5 || Number(port) > 65535) {
     return `the Host header ${JSON.stringify(value.slice(0, 100))} is not a host`;
   }
   return undefined;

@@ -179,6 +179,26 @@ export function splitHost(
   return [name.toLowerCase(), port || (scheme === 'https' ? '443' : '80')];
 }
 
+/** RFC 3986 host (reg-name, IPv4, or an IP literal in brackets) and an optional port. */
+const HOST_VALUE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::(\d*))?$/;
+
+/**
+ * A Host header's value as its name and port, or undefined when it is no RFC 3986 host. The port
+ * is undefined without a colon and `''` after a bare one; neither part is checked further (an
+ * empty name, a port over 65535): what a caller accepts is its own rule.
+ *
+ * @example
+ * ```ts
+ * hostParts('example.com:8443'); // ['example.com', '8443']
+ * hostParts('[::1]');            // ['[::1]', undefined]
+ * hostParts('a b');              // undefined
+ * ```
+ */
+export function hostParts(value: string): [name: string, port: string | undefined] | undefined {
+  const match = HOST_VALUE.exec(value);
+  return match === null ? undefined : [match[1]!, match[2]];
+}
+
 /**
  * True for a port number as a Host header or a proxy writes it: digits only, 1 to 65535.
  *

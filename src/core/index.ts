@@ -8,6 +8,7 @@ export {
   encodeRawPath,
   encodeRawQuery,
   headerKey,
+  hostParts,
   isPort,
   splitHost,
 } from './environ.js';

@@ -8,6 +8,7 @@ import {
   encodePath,
   errorStream,
   headerKey,
+  hostParts,
   splitHost,
   utf8,
   utf8Text,
@@ -116,6 +117,18 @@ describe('splitHost', () => {
   });
   it('ignores a junk port', () => {
     expect(splitHost('example.com:abc', 'http')).toEqual(['example.com', '80']);
+  });
+});
+
+describe('hostParts', () => {
+  it('splits a host name or IP literal from its port, and refuses what is no host', () => {
+    expect(hostParts('example.com:8443')).toEqual(['example.com', '8443']);
+    expect(hostParts('[::1]')).toEqual(['[::1]', undefined]);
+    expect(hostParts('my_app:')).toEqual(['my_app', '']);
+    expect(hostParts('')).toEqual(['', undefined]);
+    for (const bad of ['a b', 'a/b', 'x.com:8a', '::1', 'é.com', 'a@b']) {
+      expect(hostParts(bad), bad).toBeUndefined();
+    }
   });
 });
 
